@@ -1,0 +1,35 @@
+"""Shared fixtures: paths to ../shared reference material (tests skip when it is absent)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT))  # the example's top-level modules: prep, generate_altered
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared, or skip the test when it is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference file not available: {path}")
+    return path
+
+
+@pytest.fixture
+def real_credit_file() -> Path:
+    return shared_path("data", "SouthGermanCredit.asc")
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """prep.main() run once on synthetic data into a temporary folder."""
+    import prep
+
+    base = tmp_path_factory.mktemp("prepared")
+    paths = {"data": base / "data", "models": base / "models", "base": base}
+    prep.main(0, raw_file=base / "absent.asc", data_dir=paths["data"], model_dir=paths["models"])
+    return paths
