@@ -7,11 +7,12 @@ nature.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 from urllib.parse import urlparse
 
 Location = str | os.PathLike
@@ -68,6 +69,21 @@ def read_bytes(location: Location) -> bytes:
             raise FileNotFoundError(f"no such object: {location}") from exc
     try:
         return Path(location).read_bytes()
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"no such file: {location}") from exc
+
+
+def open_binary(location: Location) -> BinaryIO:
+    """A readable binary stream (a local file, or an S3 object's streaming body)."""
+    if is_s3(location):
+        bucket, key = split_s3_uri(str(location))
+        client = _s3()
+        try:
+            return contextlib.closing(client.get_object(Bucket=bucket, Key=key)["Body"])
+        except client.exceptions.NoSuchKey as exc:
+            raise FileNotFoundError(f"no such object: {location}") from exc
+    try:
+        return open(location, "rb")
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"no such file: {location}") from exc
 

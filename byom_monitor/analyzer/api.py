@@ -1,0 +1,147 @@
+"""Python API over the analyzer, for notebooks and scripts.
+
+>>> baseline = suggest_baseline(train_df, "results/baselines/data-quality")
+>>> baseline.statistics.to_df()
+>>> result = check_data_quality("results/datasets/default/data-quality.csv", baseline,
+...                             "results/checks/data-quality")
+>>> result.status, result.violations.to_df()
+
+Both run the same job as ``python -m byom_monitor.analyzer`` (a DataFrame is written to a
+temporary CSV first), and return the written files as objects.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import storage
+from ..formats import load_json
+from .contract import Outcome, run_job
+
+CSV_WITH_HEADER = {"csv": {"header": True, "output_columns_position": "START"}}
+
+
+class Document:
+    """A result file's JSON (``body_dict``, as the SDK calls it) and where it lives."""
+
+    def __init__(self, body: dict[str, Any], location: str | None = None) -> None:
+        self.body_dict = body
+        self.location = location
+
+    @classmethod
+    def from_uri(cls, location: str) -> "Document":
+        return cls(load_json(location), location)
+
+
+class Statistics(Document):
+    def to_df(self) -> pd.DataFrame:
+        """One row per feature: type, counts, moments, distinct count."""
+        rows = []
+        for feature in self.body_dict.get("features", []):
+            block = feature.get("numerical_statistics") or feature.get("string_statistics") or {}
+            common = block.get("common", {})
+            rows.append({"name": feature["name"], "inferred_type": feature["inferred_type"],
+                         "num_present": common.get("num_present"),
+                         "num_missing": common.get("num_missing"),
+                         **{k: block.get(k) for k in ("mean", "std_dev", "min", "max", "sum",
+                                                      "distinct_count")}})
+        return pd.DataFrame(rows)
+
+
+class Constraints(Document):
+    def to_df(self) -> pd.DataFrame:
+        rows = []
+        for feature in self.body_dict.get("features", []):
+            rows.append({"name": feature["name"], "inferred_type": feature.get("inferred_type"),
+                         "completeness": feature.get("completeness"),
+                         "is_non_negative": (feature.get("num_constraints") or {})
+                         .get("is_non_negative"),
+                         "domains": (feature.get("string_constraints") or {}).get("domains")})
+        return pd.DataFrame(rows)
+
+
+class Violations(Document):
+    def to_df(self) -> pd.DataFrame:
+        return pd.DataFrame(self.body_dict.get("violations", []),
+                            columns=["feature_name", "constraint_check_type", "description"])
+
+
+@dataclass
+class Baseline:
+    """statistics.json + constraints.json of a data-quality baseline."""
+
+    statistics: Statistics
+    constraints: Constraints
+
+    @classmethod
+    def from_folder(cls, folder: str) -> "Baseline":
+        return cls(Statistics.from_uri(storage.join(folder, "statistics.json")),
+                   Constraints.from_uri(storage.join(folder, "constraints.json")))
+
+
+@dataclass
+class CheckResult:
+    outcome: Outcome
+    statistics: Statistics | None
+    violations: Violations | None
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+
+class AnalyzerFailed(RuntimeError):
+    """The job ended ``Failed``; the message says why."""
+
+
+def suggest_baseline(data: pd.DataFrame | str, output_path: str, *,
+                     dataset_format: dict[str, Any] | None = None,
+                     categorical_drift_method: str = "LInfinity") -> Baseline:
+    """Profile ``data`` (a DataFrame, or a dataset file / folder / S3 URI) and write
+    statistics.json and suggested constraints.json to ``output_path``."""
+    outcome = _run(data, output_path, dataset_format,
+                   {"categorical_drift_method": categorical_drift_method})
+    return Baseline(Statistics.from_uri(outcome.outputs["statistics.json"]),
+                    Constraints.from_uri(outcome.outputs["constraints.json"]))
+
+
+def check_data_quality(data: pd.DataFrame | str, baseline: Baseline | str, output_path: str, *,
+                       dataset_format: dict[str, Any] | None = None) -> CheckResult:
+    """Check ``data`` against a baseline (a :class:`Baseline` or its folder) and write
+    statistics.json, constraints.json and constraint_violations.json to ``output_path``."""
+    if isinstance(baseline, str):
+        baseline = Baseline.from_folder(baseline)
+    with tempfile.TemporaryDirectory(prefix="byom-baseline-") as folder:
+        env = {}
+        for name, document in (("statistics", baseline.statistics),
+                               ("constraints", baseline.constraints)):
+            path = document.location or str(Path(folder) / f"{name}.json")
+            if document.location is None:
+                Path(path).write_text(json.dumps(document.body_dict))
+            env[f"baseline_{name}"] = path
+        outcome = _run(data, output_path, dataset_format, env)
+    return CheckResult(outcome, Statistics.from_uri(outcome.outputs["statistics.json"]),
+                       Violations.from_uri(outcome.outputs["constraint_violations.json"]))
+
+
+def _run(data: pd.DataFrame | str, output_path: str, dataset_format: dict[str, Any] | None,
+         extra_env: dict[str, str]) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="byom-data-") as folder:
+        if isinstance(data, pd.DataFrame):
+            source = str(Path(folder) / "data.csv")
+            data.to_csv(source, index=False)
+            dataset_format = CSV_WITH_HEADER
+        else:
+            source = str(data)
+        env = {"dataset_source": source, "output_path": str(output_path),
+               "dataset_format": json.dumps(dataset_format or CSV_WITH_HEADER),
+               "publish_cloudwatch_metrics": "Disabled", **extra_env}
+        outcome = run_job(env, message_file=None)
+    if not outcome.ok:
+        raise AnalyzerFailed(outcome.message)
+    return outcome

@@ -1,0 +1,227 @@
+"""The ``sagemaker-model-monitor-analyzer`` container contract (spec section C).
+
+The job is described by environment variables; it reads the dataset at ``dataset_source``,
+writes its result files to ``output_path``, a one-line status message where the container
+writes it (``/opt/ml/output/message``), and CloudWatch metric files when asked. Without
+``baseline_constraints`` it suggests a baseline (statistics.json, constraints.json); with it, it
+checks (statistics.json, constraints.json, constraint_violations.json).
+
+Nothing is written to ``output_path`` until every result is computed, and each file is replaced
+atomically, so a failed job leaves no partial result files.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from .. import storage
+from ..datasets import DatasetError, DatasetFormat, parse_time
+from ..formats import FormatError, dumps_jackson, load_json
+from . import data_quality as dq
+from .inputs import load_script, profile_dataset
+
+MESSAGE_FILE = "/opt/ml/output/message"
+METRICS_DIR = "/opt/ml/output/metrics/cloudwatch"
+logger = logging.getLogger("byom_monitor.analyzer")
+
+
+class JobError(ValueError):
+    """A problem with the job's inputs: it ends as ``Failed: <message>``."""
+
+
+@dataclass
+class Outcome:
+    """How a job ended: ``status`` is Completed, CompletedWithViolations or Failed."""
+
+    status: str
+    message: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    violations: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "Failed"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """The environment variables of one analyzer run, validated."""
+
+    dataset_format: DatasetFormat
+    dataset_source: str
+    output_path: str
+    baseline_constraints: str | None = None
+    baseline_statistics: str | None = None
+    publish_metrics: bool = False
+    record_preprocessor_script: str | None = None
+    post_analytics_processor_script: str | None = None
+    categorical_drift_method: str = "LInfinity"
+    analysis_type: str = "DATA_QUALITY"
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    endpoint_name: str | None = None
+    schedule_name: str | None = None
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> "JobSpec":
+        def value(name: str) -> str | None:
+            text = env.get(name)
+            return text.strip() if text and text.strip() else None
+
+        for required in ("dataset_source", "output_path"):
+            if value(required) is None:
+                raise JobError(f"environment variable {required} is not set")
+        analysis_type = (value("analysis_type") or "DATA_QUALITY").upper()
+        if analysis_type != "DATA_QUALITY":
+            raise JobError(f"analysis_type {analysis_type!r} is not supported yet "
+                           f"(DATA_QUALITY is; MODEL_QUALITY is planned)")
+        method = value("categorical_drift_method") or "LInfinity"
+        if method not in dq.DRIFT_METHODS:
+            raise JobError(f"categorical_drift_method must be one of {dq.DRIFT_METHODS}, "
+                           f"got {method!r}")
+        publish = (value("publish_cloudwatch_metrics") or "Disabled")
+        if publish not in (dq.ENABLED, dq.DISABLED):
+            raise JobError(f"publish_cloudwatch_metrics must be Enabled or Disabled, "
+                           f"got {publish!r}")
+        statistics, constraints = value("baseline_statistics"), value("baseline_constraints")
+        if statistics and not constraints:
+            raise JobError("baseline_statistics is set but baseline_constraints is not: a check "
+                           "needs the constraints (statistics alone are not a baseline)")
+        try:
+            dataset_format = DatasetFormat.parse(value("dataset_format")
+                                                 or '{"csv": {"header": false}}')
+        except DatasetError as exc:
+            raise JobError(str(exc)) from exc
+        return cls(
+            dataset_format=dataset_format,
+            dataset_source=value("dataset_source"),
+            output_path=value("output_path"),
+            baseline_constraints=constraints,
+            baseline_statistics=statistics,
+            publish_metrics=publish == dq.ENABLED,
+            record_preprocessor_script=value("record_preprocessor_script"),
+            post_analytics_processor_script=value("post_analytics_processor_script"),
+            categorical_drift_method=method,
+            analysis_type=analysis_type,
+            start_time=_time(value("start_time"), "start_time"),
+            end_time=_time(value("end_time"), "end_time"),
+            endpoint_name=value("sagemaker_endpoint_name"),
+            schedule_name=value("sagemaker_monitoring_schedule_name"),
+        )
+
+
+def _time(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_time(text, f"environment variable {name}")
+    except DatasetError as exc:
+        raise JobError(str(exc)) from exc
+
+
+def run_job(env: Mapping[str, str], *, message_file: str | None = MESSAGE_FILE,
+            metrics_dir: str = METRICS_DIR) -> Outcome:
+    """Run one analyzer job; never raises for bad input (the outcome says ``Failed``)."""
+    try:
+        spec = JobSpec.from_environment(env)
+        outcome = _run(spec, metrics_dir)
+        if spec.post_analytics_processor_script:
+            handler = load_script(spec.post_analytics_processor_script, "postprocess_handler")
+            handler()
+    except (JobError, DatasetError, FormatError) as exc:
+        outcome = Outcome("Failed", f"Failed: {exc}")
+    except Exception as exc:  # a bug of ours: still a clear one-line status
+        if os.environ.get("BYOM_DEBUG"):
+            traceback.print_exc()
+        outcome = Outcome("Failed", f"Failed: internal error: {type(exc).__name__}: {exc}")
+    if message_file:
+        try:
+            storage.write_text(message_file, outcome.message)
+        except OSError as exc:
+            logger.warning("could not write the status message to %s: %s", message_file, exc)
+    return outcome
+
+
+def _run(spec: JobSpec, metrics_dir: str) -> Outcome:
+    preprocessor = (load_script(spec.record_preprocessor_script, "preprocess_handler")
+                    if spec.record_preprocessor_script else None)
+    baseline_constraints = (load_json(spec.baseline_constraints)
+                            if spec.baseline_constraints else None)
+    baseline_statistics = (load_json(spec.baseline_statistics)
+                           if spec.baseline_statistics else {"features": []})
+    profile = profile_dataset(spec.dataset_source, spec.dataset_format, start=spec.start_time,
+                              end=spec.end_time, preprocessor=preprocessor)
+    statistics = dq.statistics_document(profile)
+    files: dict[str, str] = {"statistics.json": dumps_jackson(statistics)}
+    feature_checks: list[dq.FeatureCheck] = []
+    if baseline_constraints is None:
+        constraints = dq.suggest_constraints(profile, spec.categorical_drift_method)
+        files["constraints.json"] = dumps_jackson(constraints)
+        violations: list[dq.Violation] = []
+    else:
+        constraints = baseline_constraints
+        violations, feature_checks = dq.check_data_quality(
+            profile, baseline_statistics, baseline_constraints,
+            statistics_source=spec.baseline_statistics or "baseline statistics",
+            constraints_source=spec.baseline_constraints)
+        files["constraints.json"] = dumps_jackson(baseline_constraints)
+        files["constraint_violations.json"] = dumps_jackson(
+            {"violations": [v.to_dict() for v in violations]})
+    outputs = {}
+    for name, text in files.items():
+        location = storage.join(spec.output_path, name)
+        storage.write_text(location, text)
+        outputs[name] = location
+    if spec.publish_metrics:
+        outputs["metrics"] = _write_metrics(spec, metrics_dir, statistics, constraints,
+                                            feature_checks)
+    if violations:
+        return Outcome("CompletedWithViolations",
+                       f"CompletedWithViolations: Job completed successfully with "
+                       f"{len(violations)} violations.", outputs, len(violations))
+    return Outcome("Completed", "Completed: Job completed successfully with no violations.",
+                   outputs)
+
+
+def _write_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
+                   constraints: dict[str, Any], checks: list[dq.FeatureCheck]) -> str:
+    """CloudWatch datum lines (spec G.1/G.3): feature_data_*, feature_non_null_*,
+    feature_baseline_drift_*; features whose constraints say emit_metrics Disabled are left out."""
+    config = dq.MonitoringConfig.read(constraints, "constraints")
+    emitting = {f.get("name") for f in constraints.get("features", []) if config.emits(f)}
+    when = (spec.end_time or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dimensions = []
+    if spec.endpoint_name:
+        dimensions.append({"Name": "Endpoint", "Value": spec.endpoint_name})
+    if spec.schedule_name:
+        dimensions.append({"Name": "MonitoringSchedule", "Value": spec.schedule_name})
+    rows = []
+    rows_total = statistics["dataset"]["item_count"]
+    for feature in statistics["features"]:
+        name = feature["name"]
+        if name not in emitting:
+            continue
+        numbers = feature.get("numerical_statistics")
+        if numbers:
+            rows.append({"MetricName": f"feature_data_{name}", "Timestamp": when,
+                         "Dimensions": dimensions, "StatisticValues": {
+                             "SampleCount": float(numbers["common"]["num_present"]),
+                             "Sum": numbers["sum"], "Minimum": numbers["min"],
+                             "Maximum": numbers["max"]}})
+        common = (numbers or feature.get("string_statistics"))["common"]
+        rows.append({"MetricName": f"feature_non_null_{name}", "Timestamp": when,
+                     "Dimensions": dimensions,
+                     "Value": common["num_present"] / rows_total if rows_total else 0.0})
+    for check in checks:
+        if check.drift is not None and check.name in emitting:
+            rows.append({"MetricName": f"feature_baseline_drift_{check.name}", "Timestamp": when,
+                         "Dimensions": dimensions, "Value": check.drift})
+    location = str(Path(metrics_dir) / "data-quality-metrics.jsonl")
+    storage.write_text(location, "".join(json.dumps(row) + "\n" for row in rows))
+    return location
