@@ -110,7 +110,7 @@ def _csv_chunks(files: list[str], header: bool, block_bytes: int) -> Iterator[Ch
     for path in files:
         blocks = _line_blocks(path, block_bytes)
         first = next(blocks, b"")
-        if not first.strip():
+        if not first or first.isspace():
             raise DatasetError(f"{path}: empty file")
         first_line, rest = _split_first_line(first)
         file_names = _parse_fields(path, first_line, header)
@@ -120,7 +120,7 @@ def _csv_chunks(files: list[str], header: bool, block_bytes: int) -> Iterator[Ch
             raise DatasetError(f"{path}: header {file_names} differs from the first file's {names}")
         line = 2 if header else 1
         for block in itertools.chain([rest if header else first], blocks):
-            if block.strip():
+            if block and not block.isspace():
                 yield _parse_csv_block(path, block, names, line)
             line += block.count(b"\n")
 

@@ -19,18 +19,15 @@ from . import storage
 
 def java_double(value: float) -> str:
     """Java's ``Double.toString`` (plain decimal for 1e-3 <= |x| < 1e7, else ``d.dddE±n``)."""
+    magnitude = abs(value)
+    if 1e-3 <= magnitude < 1e7:  # the common case: Python's repr is Java's here
+        return repr(float(value))
     if math.isnan(value):
         return '"NaN"'
     if math.isinf(value):
         return '"Infinity"' if value > 0 else '"-Infinity"'
     if value == 0.0:
         return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    magnitude = abs(value)
-    if 1e-3 <= magnitude < 1e7:
-        text = repr(float(value))
-        if "e" in text or "E" in text:  # cannot happen in this range; kept exact by Decimal below
-            text = format(Decimal(text), "f")
-        return text if "." in text else text + ".0"
     sign, digits, exponent = Decimal(repr(float(value))).as_tuple()
     digit_text = "".join(map(str, digits)).rstrip("0") or "0"
     power = len(digits) - 1 + exponent
@@ -54,6 +51,8 @@ def _jackson(value: Any, depth: int) -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return "[ ]"
+        if all(type(v) is float for v in value):  # KLL sketch data: many doubles
+            return "[ " + ", ".join(map(java_double, value)) + " ]"
         return "[ " + ", ".join(_jackson(v, depth) for v in value) + " ]"
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -9,6 +9,9 @@ separately give the same statistics as one pass (the KLL sketch within its error
 Value types follow the text of each value (see :mod:`datatypes`). Where the parsed chunk no
 longer has the text, one approximation applies: in a chunk column that holds fractional numbers,
 integer-valued numbers (``3`` or ``3.0``) count as Fractional. The column's type is exact.
+Value counts (categorical buckets, distinct count) cover the values of chunks read as text;
+in a column whose text appears only in later chunks (a large file that turns from numbers to
+text), the numbers of the earlier, numeric chunks are not in them.
 """
 from __future__ import annotations
 
@@ -24,9 +27,6 @@ from .kll import KLLSketch
 
 #: Exact value counts are kept up to this many distinct values per column.
 MAX_TRACKED_VALUES = 10_000
-#: Numeric chunks are value-counted only while they have few distinct values (they are needed
-#: only when later text turns the column into a String column).
-MAX_TRACKED_NUMERIC_VALUES = 1_000
 
 
 #: Chunks up to this size get Spark's sequential moment updates (the service's last digit);
@@ -55,7 +55,7 @@ class HyperLogLog:
         self.registers = np.zeros(1 << self.P, dtype=np.uint8)
 
     def add(self, values: pd.Series | np.ndarray) -> None:
-        hashes = pd.util.hash_array(np.asarray(values, dtype=object))
+        hashes = pd.util.hash_array(np.asarray(values))
         index = (hashes >> np.uint64(64 - self.P)).astype(np.int64)
         rest = (hashes << np.uint64(self.P)) | np.uint64(1 << (self.P - 1))
         # rank = position of the first 1-bit in the remaining 50 bits
@@ -113,22 +113,21 @@ class ColumnState:
     # -- updating ---------------------------------------------------------------------------
     def update(self, column: pd.Series, text: Callable[[], pd.Series]) -> None:
         """Add one chunk of the column; ``text()`` returns the chunk's raw text when needed."""
-        self.missing += int(column.isna().sum())
         if pd.api.types.is_bool_dtype(column):
-            self._add_types({dt.BOOLEAN: int(column.notna().sum())})
-            self._track(column.dropna().map({True: "true", False: "false"}).value_counts())
+            self._add_types({dt.BOOLEAN: len(column)})
+            self._track(column.map({True: "true", False: "false"}).value_counts())
         elif pd.api.types.is_integer_dtype(column):
             values = column.to_numpy(dtype=np.float64)
             self._add_types({dt.INTEGRAL: values.size})
             self._add_numbers(values)
-            self._track_numbers(column.to_numpy())
         elif pd.api.types.is_float_dtype(column):
             self._update_float(column, text)
         else:
-            self._update_text(column.dropna().astype(str))
+            self._update_text(column)
 
     def _update_float(self, column: pd.Series, text: Callable[[], pd.Series]) -> None:
         values = column.to_numpy(dtype=np.float64)
+        self.missing += int(np.count_nonzero(np.isnan(values)))
         finite = np.isfinite(values)
         numbers = values[finite]
         infinite = values[np.isinf(values)]
@@ -146,11 +145,14 @@ class ColumnState:
                 # Fractional text is certain (a non-integer, or pandas saw "3.0" with no gaps).
                 self._add_types({dt.FRACTIONAL: int(numbers.size)})
             self._add_numbers(numbers)
-            self._track_numbers(numbers)
 
-    def _update_text(self, texts: pd.Series) -> None:
-        counts = texts.value_counts(sort=False)
+    def _update_text(self, column: pd.Series) -> None:
+        counts = column.value_counts(sort=False, dropna=False)
+        nulls = counts.index.isna()
+        self.missing += int(counts[nulls].sum())
+        counts = counts[~nulls]
         distinct = counts.index.astype(str)
+        counts.index = distinct
         kinds = np.array([dt.classify_text(t) for t in distinct])
         weights = counts.to_numpy()
         self._add_types({kind: int(weights[kinds == kind].sum()) for kind in set(kinds.tolist())})
@@ -178,16 +180,6 @@ class ColumnState:
         self._merge_moments(chunk)
         self.sketch.update(values)
 
-    def _track_numbers(self, values: np.ndarray) -> None:
-        if self.counts is None:
-            return
-        distinct, counts = np.unique(values, return_counts=True)
-        if distinct.size > MAX_TRACKED_NUMERIC_VALUES:
-            self._overflow(pd.Series(values))
-            return
-        keys = [str(int(v)) if isinstance(v, (np.integer, int)) else repr(float(v)) for v in distinct]
-        self._track(pd.Series(counts, index=keys))
-
     def _track(self, counts: pd.Series) -> None:
         """Merge value counts, or switch to a HyperLogLog once there are too many.
 
@@ -199,14 +191,15 @@ class ColumnState:
         for value, count in zip(counts.index.astype(str), counts.to_numpy()):
             self.counts[value] = self.counts.get(value, 0) + int(count)
         if len(self.counts) > MAX_TRACKED_VALUES:
-            self._overflow(pd.Series([], dtype=object))
+            self._overflow()
 
-    def _overflow(self, extra_values: pd.Series) -> None:
+    def _overflow(self, extra_values: np.ndarray | None = None) -> None:
+        """Stop counting values; estimate the distinct count from here on."""
         hll = self.hll or HyperLogLog()
         if self.counts:
             hll.add(np.array(list(self.counts), dtype=object))
-        if len(extra_values):
-            hll.add(extra_values.astype(str).to_numpy())
+        if extra_values is not None and len(extra_values):
+            hll.add(extra_values)
         self.counts, self.hll = None, hll
 
     # -- merging ----------------------------------------------------------------------------
@@ -232,7 +225,7 @@ class ColumnState:
         self._merge_moments(other)
         self.sketch.merge(other.sketch)
         if other.counts is None:
-            self._overflow(pd.Series([], dtype=object))
+            self._overflow()
             self.hll.merge(other.hll)
         elif self.counts is None:
             self.hll.add(np.array(list(other.counts), dtype=object))

@@ -33,3 +33,9 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     paths = {"data": base / "data", "models": base / "models", "base": base}
     prep.main(0, raw_file=base / "absent.asc", data_dir=paths["data"], model_dir=paths["models"])
     return paths
+
+
+@pytest.fixture
+def shared():
+    """``shared("compat", ...)``: a path under ../shared, skipping the test when absent."""
+    return shared_path

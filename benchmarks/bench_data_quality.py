@@ -1,0 +1,99 @@
+"""Benchmark: data-quality baseline and check as whole processes, against pandas.read_csv.
+
+Generates (once) a CSV of N rows x 25 columns (10 integer, 10 fractional, 5 string columns),
+then times, each as a separate process:
+  1. ``pandas.read_csv`` of the file (the parse floor),
+  2. the baseline (``python -m byom_monitor.analyzer`` suggesting statistics + constraints),
+  3. a check of the same file against that baseline,
+and prints wall time, rows/s, MB/s, the ratio to pandas and each process's peak memory.
+
+    python benchmarks/bench_data_quality.py                 # 1,000,000 rows
+    python benchmarks/bench_data_quality.py --rows 10000000 # the memory test
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# The parent imports no numpy / pandas: a child's peak memory (ru_maxrss) includes what it
+# inherited from the parent at fork time, so the parent stays small and generates the data in
+# a child process of its own.
+
+
+def make_csv(path: Path, rows: int, seed: int = 0) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    categories = np.array([f"category_{j}" for j in range(50)])
+    with open(path, "w") as handle:
+        for start in range(0, rows, 1_000_000):
+            n = min(1_000_000, rows - start)
+            columns = {}
+            for i in range(10):
+                columns[f"int_{i}"] = rng.integers(0, 1000 * (i + 1), n)
+            for i in range(10):
+                columns[f"float_{i}"] = np.round(rng.normal(100 * i, 10 + i, n), 4)
+            for i in range(5):
+                columns[f"str_{i}"] = categories[rng.integers(0, 5 + 9 * i, n)]
+            pd.DataFrame(columns).to_csv(handle, index=False, header=start == 0)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of one process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return elapsed, usage.ru_maxrss / 1024.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--data-dir", default=tempfile.gettempdir())
+    parser.add_argument("--skip-pandas", action="store_true",
+                        help="do not time pandas (it needs the whole file in memory)")
+    args = parser.parse_args()
+    data = Path(args.data_dir) / f"byom-bench-{args.rows}.csv"
+    if not data.exists():
+        print(f"writing {data} ...", flush=True)
+        subprocess.run([sys.executable, __file__, "--generate", str(data), str(args.rows)],
+                       check=True)
+    size_mb = data.stat().st_size / 1e6
+    out = Path(tempfile.mkdtemp(prefix="byom-bench-"))
+    python = sys.executable
+    analyzer = [python, "-m", "byom_monitor.analyzer", "--message-file", str(out / "message")]
+    csv_format = json.dumps({"csv": {"header": True}})
+    results = {}
+    if not args.skip_pandas:
+        results["pandas.read_csv"] = timed([python, "-c",
+                                            f"import pandas; pandas.read_csv({str(data)!r})"])
+    results["baseline"] = timed(analyzer, {"dataset_source": str(data), "dataset_format": csv_format,
+                                           "output_path": str(out / "baseline")})
+    results["check"] = timed(analyzer, {
+        "dataset_source": str(data), "dataset_format": csv_format, "output_path": str(out / "check"),
+        "baseline_statistics": str(out / "baseline" / "statistics.json"),
+        "baseline_constraints": str(out / "baseline" / "constraints.json")})
+    print(f"\n{args.rows:,} rows x 25 columns, {size_mb:.0f} MB, {os.cpu_count()} cores")
+    floor = results.get("pandas.read_csv", (None,))[0]
+    for name, (seconds, peak) in results.items():
+        ratio = f"{seconds / floor:4.2f}x pandas" if floor else ""
+        print(f"{name:16s} {seconds:6.2f} s  {args.rows / seconds / 1e6:5.2f} M rows/s  "
+              f"{size_mb / seconds:6.1f} MB/s  peak {peak:7.0f} MiB  {ratio}")
+    print("status:", (out / "message").read_text())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--generate":
+        make_csv(Path(sys.argv[2]), int(sys.argv[3]))
+    else:
+        main()
