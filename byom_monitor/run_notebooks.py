@@ -61,10 +61,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the executed copies go (relative to --folder)")
     args = parser.parse_args(argv)
     try:
-        run_notebooks(args.folder, args.output_dir)
+        written = run_notebooks(args.folder, args.output_dir)
     except (RuntimeError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    print(f"\nDone. Executed notebooks (tables, plots): {written[-1].parent}")
+    print("Result files (baselines, checks, datasets): the [monitoring] store of config.ini, "
+          "results/ by default")
     return 0
 
 

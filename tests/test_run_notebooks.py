@@ -18,7 +18,7 @@ def test_committed_notebooks_have_no_outputs(name):
 
 
 def test_notebooks_run_top_to_bottom(prepared, tmp_path):
-    for name in NOTEBOOKS:
+    for name in NOTEBOOKS + ("prep.py", "generate_altered.py"):  # laid out as in a clone
         shutil.copy(ROOT / name, tmp_path / name)
     config = Config(tmp_path / "config.ini")
     config.set("monitoring", "model_dir", str(prepared["models"]))
@@ -27,6 +27,11 @@ def test_notebooks_run_top_to_bottom(prepared, tmp_path):
     assert [p.name for p in written] == list(NOTEBOOKS)
     first = json.loads(written[0].read_text())
     assert any(c.get("outputs") for c in first["cells"] if c["cell_type"] == "code")
+    check = json.loads(written[1].read_text())
+    printed = "".join(text for c in check["cells"] for o in c.get("outputs", [])
+                      for text in o.get("text", []))
+    assert "CompletedWithViolations" in printed  # the default scenario drifts amount
+    assert Config(tmp_path / "config.ini").get_baseline("data-quality-violations")
 
 
 def test_a_missing_notebook_is_a_clear_failure(tmp_path, capsys):

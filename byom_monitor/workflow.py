@@ -1,0 +1,47 @@
+"""The example's steps as functions the notebooks call: build a baseline, run a check, and
+record where the results went in config.ini.
+
+Results go below the result store of config.ini: ``baselines/<check>/`` and
+``checks/<check>/<UTC time>/``, like the S3 prefixes of the original.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from . import storage
+from .analyzer import Baseline, CheckResult, check_data_quality, suggest_baseline
+from .config import Config
+
+
+class BackendNotAvailable(RuntimeError):
+    """The configured backend cannot run this step yet."""
+
+
+def _require_local(config: Config) -> None:
+    if config.backend != "local":
+        raise BackendNotAvailable(
+            f"{config.path}: backend = {config.backend}, but the SageMaker runner is not built "
+            f"yet; set [monitoring] backend = local")
+
+
+def data_quality_baseline(config: Config) -> Baseline:
+    """Statistics and suggested constraints of the training features (no label, no prediction)."""
+    _require_local(config)
+    dataset = storage.join(config.data_dir, "train_data_no_target.csv")
+    output = storage.join(config.store, "baselines", "data-quality")
+    baseline = suggest_baseline(dataset, output)
+    config.save_baseline("data-quality-statistics", baseline.statistics.location)
+    config.save_baseline("data-quality-constraints", baseline.constraints.location)
+    config.save_baseline("data-quality-baseline-data", dataset)
+    return baseline
+
+
+def data_quality_check(config: Config) -> CheckResult:
+    """Check the current data-quality dataset (from generate_altered.py) against the baseline."""
+    _require_local(config)
+    baseline = Baseline.from_folder(storage.join(config.store, "baselines", "data-quality"))
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d-%H-%M-%S-%f")
+    output = storage.join(config.store, "checks", "data-quality", stamp)
+    result = check_data_quality(config.get_dataset("data-quality-modified-data"), baseline, output)
+    config.save_baseline("data-quality-violations", result.violations.location)
+    return result

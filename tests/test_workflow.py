@@ -1,0 +1,37 @@
+import pytest
+
+import generate_altered
+from byom_monitor import workflow
+from byom_monitor.config import Config
+
+
+@pytest.fixture
+def config(prepared, tmp_path):
+    config = Config(tmp_path / "config.ini")
+    config.set("monitoring", "model_dir", str(prepared["models"]))
+    config.set("monitoring", "data_dir", str(prepared["data"]))
+    return config
+
+
+def test_baseline_then_check_records_every_location(config):
+    baseline = workflow.data_quality_baseline(config)
+    assert config.get_baseline("data-quality-statistics") == baseline.statistics.location
+    assert config.get_baseline("data-quality-constraints").endswith("constraints.json")
+    generate_altered.main("default", config=config)
+    result = workflow.data_quality_check(config)
+    assert config.get_baseline("data-quality-violations") == result.violations.location
+    flagged = result.violations.to_df()
+    assert ("amount", "baseline_drift_check") in set(
+        zip(flagged["feature_name"], flagged["constraint_check_type"]))
+
+
+def test_unaltered_training_data_raises_no_violation(config, prepared):
+    workflow.data_quality_baseline(config)
+    config.save_dataset("data-quality-modified-data", str(prepared["data"] / "train_data_no_target.csv"))
+    assert workflow.data_quality_check(config).status == "Completed"
+
+
+def test_sagemaker_backend_is_refused_clearly(config):
+    config.set("monitoring", "backend", "sagemaker")
+    with pytest.raises(workflow.BackendNotAvailable, match="backend = local"):
+        workflow.data_quality_baseline(config)
