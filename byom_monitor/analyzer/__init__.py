@@ -1,10 +1,14 @@
-"""The Model Monitor analyzer: data-quality baselines and checks, container-compatible."""
+"""The Model Monitor analyzer: data-quality and model-quality baselines and checks,
+container-compatible."""
 
 from .api import (
-    AnalyzerFailed, Baseline, CheckResult, Constraints, Statistics, Violations,
-    check_data_quality, suggest_baseline,
+    AnalyzerFailed, Baseline, CheckResult, Constraints, ModelQualityBaseline, ModelQualityResult,
+    ModelQualityStatistics, Statistics, Violations, check_data_quality, check_model_quality,
+    suggest_baseline, suggest_model_quality_baseline,
 )
 from .contract import Outcome, run_job
 
-__all__ = ["AnalyzerFailed", "Baseline", "CheckResult", "Constraints", "Outcome", "Statistics",
-           "Violations", "check_data_quality", "run_job", "suggest_baseline"]
+__all__ = ["AnalyzerFailed", "Baseline", "CheckResult", "Constraints", "ModelQualityBaseline",
+           "ModelQualityResult", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
+           "check_data_quality", "check_model_quality", "run_job", "suggest_baseline",
+           "suggest_model_quality_baseline"]

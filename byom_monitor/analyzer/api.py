@@ -22,6 +22,7 @@ import pandas as pd
 from .. import storage
 from ..formats import load_json
 from .contract import Outcome, run_job
+from .model_quality import Attributes, evaluation_from_frame, textbook_r2
 
 CSV_WITH_HEADER = {"csv": {"header": True, "output_columns_position": "START"}}
 
@@ -67,8 +68,32 @@ class Constraints(Document):
 
 class Violations(Document):
     def to_df(self) -> pd.DataFrame:
-        return pd.DataFrame(self.body_dict.get("violations", []),
-                            columns=["feature_name", "constraint_check_type", "description"])
+        """One row per violation (data quality: feature_name; model quality: metric_name)."""
+        return pd.DataFrame(self.body_dict.get("violations", []))
+
+
+class ModelQualityStatistics(Document):
+    """statistics.json of a model-quality job; ``textbook_r2`` is set for regression."""
+
+    textbook_r2: float | None = None
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return next(v for k, v in self.body_dict.items() if k.endswith("_metrics"))
+
+    def to_df(self) -> pd.DataFrame:
+        """One row per scalar metric: value and standard deviation (NaN below 200 rows)."""
+        rows = [{"metric": name, "value": m["value"],
+                 "standard_deviation": float(m["standard_deviation"])}
+                for name, m in self.metrics.items() if isinstance(m, dict) and "value" in m]
+        if self.textbook_r2 is not None:
+            rows.append({"metric": "r2_textbook (not in the file)", "value": self.textbook_r2,
+                         "standard_deviation": float("nan")})
+        return pd.DataFrame(rows)
+
+    def confusion_matrix(self) -> pd.DataFrame:
+        """Rows: actual class; columns: predicted class."""
+        return pd.DataFrame(self.metrics["confusion_matrix"]).T
 
 
 @dataclass
@@ -89,6 +114,28 @@ class CheckResult:
     outcome: Outcome
     statistics: Statistics | None
     violations: Violations | None
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+
+@dataclass
+class ModelQualityBaseline:
+    statistics: ModelQualityStatistics
+    constraints: Document
+
+    @classmethod
+    def from_folder(cls, folder: str) -> "ModelQualityBaseline":
+        return cls(ModelQualityStatistics.from_uri(storage.join(folder, "statistics.json")),
+                   Document.from_uri(storage.join(folder, "constraints.json")))
+
+
+@dataclass
+class ModelQualityResult:
+    outcome: Outcome
+    statistics: ModelQualityStatistics
+    violations: Violations
 
     @property
     def status(self) -> str:
@@ -145,3 +192,65 @@ def _run(data: pd.DataFrame | str, output_path: str, dataset_format: dict[str, A
     if not outcome.ok:
         raise AnalyzerFailed(outcome.message)
     return outcome
+
+
+def suggest_model_quality_baseline(data: pd.DataFrame | str, output_path: str, *,
+                                   problem_type: str, ground_truth_attribute: str,
+                                   inference_attribute: str | None = None,
+                                   probability_attribute: str | None = None,
+                                   probability_threshold_attribute: float | None = None,
+                                   dataset_format: dict[str, Any] | None = None
+                                   ) -> ModelQualityBaseline:
+    """Metrics of a labelled dataset with predictions (statistics.json) and suggested
+    constraints (constraints.json), written to ``output_path``."""
+    env = _model_quality_env(problem_type, ground_truth_attribute, inference_attribute,
+                             probability_attribute, probability_threshold_attribute)
+    outcome = _run(data, output_path, dataset_format, env)
+    statistics = _with_textbook_r2(
+        ModelQualityStatistics.from_uri(outcome.outputs["statistics.json"]), data, env)
+    return ModelQualityBaseline(statistics, Document.from_uri(outcome.outputs["constraints.json"]))
+
+
+def check_model_quality(data: pd.DataFrame | str, baseline: ModelQualityBaseline | str,
+                        output_path: str, *, problem_type: str, ground_truth_attribute: str,
+                        inference_attribute: str | None = None,
+                        probability_attribute: str | None = None,
+                        probability_threshold_attribute: float | None = None,
+                        dataset_format: dict[str, Any] | None = None) -> ModelQualityResult:
+    """Metrics of the current data and the constraints they fail."""
+    constraints = (storage.join(baseline, "constraints.json") if isinstance(baseline, str)
+                   else baseline.constraints.location)
+    env = _model_quality_env(problem_type, ground_truth_attribute, inference_attribute,
+                             probability_attribute, probability_threshold_attribute)
+    outcome = _run(data, output_path, dataset_format, {**env, "baseline_constraints": constraints})
+    statistics = _with_textbook_r2(
+        ModelQualityStatistics.from_uri(outcome.outputs["statistics.json"]), data, env)
+    return ModelQualityResult(outcome, statistics,
+                              Violations.from_uri(outcome.outputs["constraint_violations.json"]))
+
+
+def _model_quality_env(problem_type: str, ground_truth: str, inference: str | None,
+                       probability: str | None, threshold: float | None) -> dict[str, str]:
+    env = {"analysis_type": "MODEL_QUALITY", "problem_type": problem_type,
+           "ground_truth_attribute": ground_truth}
+    for key, value in (("inference_attribute", inference), ("probability_attribute", probability),
+                       ("probability_threshold_attribute", threshold)):
+        if value is not None:
+            env[key] = str(value)
+    return env
+
+
+def _with_textbook_r2(statistics: ModelQualityStatistics, data: pd.DataFrame | str,
+                      env: dict[str, str]) -> ModelQualityStatistics:
+    """For regression, the textbook R-squared beside the service-compatible r2."""
+    if env["problem_type"] != "Regression":
+        return statistics
+    frame = data if isinstance(data, pd.DataFrame) else None
+    if frame is None:
+        from ..datasets import DatasetFormat, read_chunks
+
+        frame = pd.concat(c.frame for c in read_chunks(data, DatasetFormat("csv", header=True)))
+    attributes = Attributes(problem_type="Regression", ground_truth=env["ground_truth_attribute"],
+                            inference=env.get("inference_attribute"))
+    statistics.textbook_r2 = textbook_r2(evaluation_from_frame(frame, attributes, str(data)[:80]))
+    return statistics

@@ -1,6 +1,7 @@
 """The ``sagemaker-model-monitor-analyzer`` container contract (spec section C).
 
-The job is described by environment variables; it reads the dataset at ``dataset_source``,
+The job is described by environment variables; ``analysis_type`` picks data quality (the
+default) or ``MODEL_QUALITY``. It reads the dataset at ``dataset_source``,
 writes its result files to ``output_path``, a one-line status message where the container
 writes it (``/opt/ml/output/message``), and CloudWatch metric files when asked. Without
 ``baseline_constraints`` it suggests a baseline (statistics.json, constraints.json); with it, it
@@ -20,10 +21,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
+import pandas as pd
+
 from .. import storage
-from ..datasets import DatasetError, DatasetFormat, parse_time
+from ..datasets import DatasetError, DatasetFormat, parse_time, read_chunks
 from ..formats import FormatError, dumps_jackson, load_json
 from . import data_quality as dq
+from . import model_quality as mq
+from .ground_truth import GROUND_TRUTH_COLUMN, merge, parse_duration
 from .inputs import load_script, profile_dataset
 
 MESSAGE_FILE = "/opt/ml/output/message"
@@ -67,6 +72,8 @@ class JobSpec:
     end_time: datetime | None = None
     endpoint_name: str | None = None
     schedule_name: str | None = None
+    attributes: mq.Attributes | None = None
+    ground_truth_source: str | None = None
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> "JobSpec":
@@ -78,9 +85,24 @@ class JobSpec:
             if value(required) is None:
                 raise JobError(f"environment variable {required} is not set")
         analysis_type = (value("analysis_type") or "DATA_QUALITY").upper()
-        if analysis_type != "DATA_QUALITY":
-            raise JobError(f"analysis_type {analysis_type!r} is not supported yet "
-                           f"(DATA_QUALITY is; MODEL_QUALITY is planned)")
+        if analysis_type not in ("DATA_QUALITY", "MODEL_QUALITY"):
+            raise JobError(f"analysis_type must be DATA_QUALITY or MODEL_QUALITY, "
+                           f"got {analysis_type!r}")
+        attributes = None
+        if analysis_type == "MODEL_QUALITY":
+            threshold = value("probability_threshold_attribute") or "0.5"
+            try:
+                cut = float(threshold)
+            except ValueError:
+                raise JobError(f"probability_threshold_attribute must be a number, "
+                               f"got {threshold!r}") from None
+            try:
+                attributes = mq.Attributes(
+                    problem_type=value("problem_type") or "", ground_truth=value("ground_truth_attribute"),
+                    inference=value("inference_attribute"),
+                    probability=value("probability_attribute"), probability_threshold=cut)
+            except DatasetError as exc:
+                raise JobError(str(exc)) from exc
         method = value("categorical_drift_method") or "LInfinity"
         if method not in dq.DRIFT_METHODS:
             raise JobError(f"categorical_drift_method must be one of {dq.DRIFT_METHODS}, "
@@ -98,6 +120,14 @@ class JobSpec:
                                                  or '{"csv": {"header": false}}')
         except DatasetError as exc:
             raise JobError(str(exc)) from exc
+        start, end = _time(value("start_time"), "start_time"), _time(value("end_time"), "end_time")
+        try:
+            if value("start_time_offset"):
+                start = start and start + parse_duration(value("start_time_offset"), "start_time_offset")
+            if value("end_time_offset"):
+                end = end and end + parse_duration(value("end_time_offset"), "end_time_offset")
+        except DatasetError as exc:
+            raise JobError(str(exc)) from exc
         return cls(
             dataset_format=dataset_format,
             dataset_source=value("dataset_source"),
@@ -109,10 +139,12 @@ class JobSpec:
             post_analytics_processor_script=value("post_analytics_processor_script"),
             categorical_drift_method=method,
             analysis_type=analysis_type,
-            start_time=_time(value("start_time"), "start_time"),
-            end_time=_time(value("end_time"), "end_time"),
+            start_time=start,
+            end_time=end,
             endpoint_name=value("sagemaker_endpoint_name"),
             schedule_name=value("sagemaker_monitoring_schedule_name"),
+            attributes=attributes,
+            ground_truth_source=value("ground_truth_source"),
         )
 
 
@@ -149,6 +181,67 @@ def run_job(env: Mapping[str, str], *, message_file: str | None = MESSAGE_FILE,
 
 
 def _run(spec: JobSpec, metrics_dir: str) -> Outcome:
+    if spec.analysis_type == "MODEL_QUALITY":
+        return _run_model_quality(spec, metrics_dir)
+    return _run_data_quality(spec, metrics_dir)
+
+
+def _finish(spec: JobSpec, files: dict[str, str], violations: int,
+            outputs: dict[str, str] | None = None) -> Outcome:
+    """Write the result files (all computed by now) and say how the job ended."""
+    outputs = dict(outputs or {})
+    for name, text in files.items():
+        location = storage.join(spec.output_path, name)
+        storage.write_text(location, text)
+        outputs[name] = location
+    if violations:
+        return Outcome("CompletedWithViolations",
+                       f"CompletedWithViolations: Job completed successfully with "
+                       f"{violations} violations.", outputs, violations)
+    return Outcome("Completed", "Completed: Job completed successfully with no violations.",
+                   outputs)
+
+
+def _run_model_quality(spec: JobSpec, metrics_dir: str) -> Outcome:
+    attributes = spec.attributes
+    baseline_constraints = (load_json(spec.baseline_constraints)
+                            if spec.baseline_constraints else None)
+    outputs: dict[str, str] = {}
+    if spec.dataset_format.kind == "capture":
+        if not spec.ground_truth_source:
+            raise JobError("captured data needs ground_truth_source (the ground-truth JSON "
+                           "Lines) for a model-quality job")
+        frame, report, merged = merge(spec.dataset_source, spec.ground_truth_source,
+                                      spec.output_path, start=spec.start_time, end=spec.end_time)
+        outputs["merge"] = merged
+        if report.captured_without_ground_truth or report.ground_truth_for_unknown_events:
+            logger.warning("merge: %s", report.to_dict())
+        if attributes.ground_truth is None:
+            attributes = mq.Attributes(**{**attributes.__dict__,
+                                          "ground_truth": GROUND_TRUTH_COLUMN})
+    else:
+        chunks = [c.frame for c in read_chunks(spec.dataset_source, spec.dataset_format,
+                                               start=spec.start_time, end=spec.end_time)]
+        frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+    evaluation = mq.evaluation_from_frame(frame, attributes, spec.dataset_source)
+    statistics = mq.statistics_document(evaluation)
+    files = {"statistics.json": dumps_jackson(statistics)}
+    violations: list[mq.MetricViolation] = []
+    if baseline_constraints is None:
+        files["constraints.json"] = dumps_jackson(
+            mq.suggest_constraints(statistics, attributes.problem_type))
+    else:
+        violations = mq.check_model_quality(statistics, baseline_constraints,
+                                            attributes.problem_type, spec.baseline_constraints)
+        files["constraint_violations.json"] = dumps_jackson(
+            {"violations": [v.to_dict() for v in violations]})
+    if spec.publish_metrics:
+        outputs["metrics"] = _write_model_metrics(spec, metrics_dir, statistics,
+                                                  attributes.problem_type)
+    return _finish(spec, files, len(violations), outputs)
+
+
+def _run_data_quality(spec: JobSpec, metrics_dir: str) -> Outcome:
     preprocessor = (load_script(spec.record_preprocessor_script, "preprocess_handler")
                     if spec.record_preprocessor_script else None)
     baseline_constraints = (load_json(spec.baseline_constraints)
@@ -174,19 +267,39 @@ def _run(spec: JobSpec, metrics_dir: str) -> Outcome:
         files["constraint_violations.json"] = dumps_jackson(
             {"violations": [v.to_dict() for v in violations]})
     outputs = {}
-    for name, text in files.items():
-        location = storage.join(spec.output_path, name)
-        storage.write_text(location, text)
-        outputs[name] = location
     if spec.publish_metrics:
         outputs["metrics"] = _write_metrics(spec, metrics_dir, statistics, constraints,
                                             feature_checks)
-    if violations:
-        return Outcome("CompletedWithViolations",
-                       f"CompletedWithViolations: Job completed successfully with "
-                       f"{len(violations)} violations.", outputs, len(violations))
-    return Outcome("Completed", "Completed: Job completed successfully with no violations.",
-                   outputs)
+    return _finish(spec, files, len(violations), outputs)
+
+
+def _metric_context(spec: JobSpec) -> tuple[str, list[dict[str, str]]]:
+    """Timestamp and dimensions of the CloudWatch datums of this job."""
+    when = (spec.end_time or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dimensions = []
+    if spec.endpoint_name:
+        dimensions.append({"Name": "Endpoint", "Value": spec.endpoint_name})
+    if spec.schedule_name:
+        dimensions.append({"Name": "MonitoringSchedule", "Value": spec.schedule_name})
+    return when, dimensions
+
+
+def _write_metric_rows(metrics_dir: str, name: str, rows: list[dict[str, Any]]) -> str:
+    location = str(Path(metrics_dir) / name)
+    storage.write_text(location, "".join(json.dumps(row) + "\n" for row in rows))
+    return location
+
+
+def _write_model_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
+                         problem_type: str) -> str:
+    """One datum per scalar metric, named by its key (``accuracy``, ``f2``, ``mae``...)."""
+    when, dimensions = _metric_context(spec)
+    rows = [{"MetricName": name, "Timestamp": when, "Dimensions": dimensions,
+             "Value": metric["value"]}
+            for name, metric in statistics[mq.METRICS_KEY[problem_type]].items()
+            if isinstance(metric, dict) and "value" in metric
+            and metric["value"] == metric["value"]]
+    return _write_metric_rows(metrics_dir, "model-quality-metrics.jsonl", rows)
 
 
 def _write_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
@@ -195,12 +308,7 @@ def _write_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
     feature_baseline_drift_*; features whose constraints say emit_metrics Disabled are left out."""
     config = dq.MonitoringConfig.read(constraints, "constraints")
     emitting = {f.get("name") for f in constraints.get("features", []) if config.emits(f)}
-    when = (spec.end_time or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    dimensions = []
-    if spec.endpoint_name:
-        dimensions.append({"Name": "Endpoint", "Value": spec.endpoint_name})
-    if spec.schedule_name:
-        dimensions.append({"Name": "MonitoringSchedule", "Value": spec.schedule_name})
+    when, dimensions = _metric_context(spec)
     rows = []
     rows_total = statistics["dataset"]["item_count"]
     for feature in statistics["features"]:
@@ -222,6 +330,4 @@ def _write_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
         if check.drift is not None and check.name in emitting:
             rows.append({"MetricName": f"feature_baseline_drift_{check.name}", "Timestamp": when,
                          "Dimensions": dimensions, "Value": check.drift})
-    location = str(Path(metrics_dir) / "data-quality-metrics.jsonl")
-    storage.write_text(location, "".join(json.dumps(row) + "\n" for row in rows))
-    return location
+    return _write_metric_rows(metrics_dir, "data-quality-metrics.jsonl", rows)
