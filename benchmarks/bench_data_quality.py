@@ -18,12 +18,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-# The parent imports no numpy / pandas: a child's peak memory (ru_maxrss) includes what it
-# inherited from the parent at fork time, so the parent stays small and generates the data in
-# a child process of its own.
+from common import timed  # this script's folder is on sys.path
 
 
 def make_csv(path: Path, rows: int, seed: int = 0) -> None:
@@ -43,17 +40,6 @@ def make_csv(path: Path, rows: int, seed: int = 0) -> None:
             for i in range(5):
                 columns[f"str_{i}"] = categories[rng.integers(0, 5 + 9 * i, n)]
             pd.DataFrame(columns).to_csv(handle, index=False, header=start == 0)
-
-
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MiB) of one process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})})
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss / 1024.0
 
 
 def main() -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from . import storage
-from .analyzer import Baseline, CheckResult, check_data_quality, suggest_baseline
+from .analyzer import (
+    Baseline, CheckResult, ModelQualityBaseline, ModelQualityResult, check_data_quality,
+    check_model_quality, suggest_baseline, suggest_model_quality_baseline,
+)
 from .config import Config
 
 
@@ -36,12 +39,46 @@ def data_quality_baseline(config: Config) -> Baseline:
     return baseline
 
 
+#: How the example's model-quality datasets name label, prediction and probability.
+MODEL_QUALITY_ATTRIBUTES = {"problem_type": "BinaryClassification",
+                            "ground_truth_attribute": "credit_risk",
+                            "inference_attribute": "prediction",
+                            "probability_attribute": "prediction_probability"}
+
+
+def _check_output(config: Config, check: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d-%H-%M-%S-%f")
+    return storage.join(config.store, "checks", check, stamp)
+
+
 def data_quality_check(config: Config) -> CheckResult:
     """Check the current data-quality dataset (from generate_altered.py) against the baseline."""
     _require_local(config)
     baseline = Baseline.from_folder(storage.join(config.store, "baselines", "data-quality"))
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d-%H-%M-%S-%f")
-    output = storage.join(config.store, "checks", "data-quality", stamp)
-    result = check_data_quality(config.get_dataset("data-quality-modified-data"), baseline, output)
+    result = check_data_quality(config.get_dataset("data-quality-modified-data"), baseline,
+                                _check_output(config, "data-quality"))
     config.save_baseline("data-quality-violations", result.violations.location)
+    return result
+
+
+def model_quality_baseline(config: Config) -> ModelQualityBaseline:
+    """Metrics of the model on its labelled training data, and constraints at those values."""
+    _require_local(config)
+    dataset = storage.join(config.data_dir, "train_data_with_prediction.csv")
+    output = storage.join(config.store, "baselines", "model-quality")
+    baseline = suggest_model_quality_baseline(dataset, output, **MODEL_QUALITY_ATTRIBUTES)
+    config.save_baseline("model-quality-statistics", baseline.statistics.location)
+    config.save_baseline("model-quality-constraints", baseline.constraints.location)
+    config.save_baseline("model-quality-baseline-data", dataset)
+    return baseline
+
+
+def model_quality_check(config: Config) -> ModelQualityResult:
+    """Metrics of the current labelled scenario against the model-quality constraints."""
+    _require_local(config)
+    result = check_model_quality(
+        config.get_dataset("model-quality-modified-data"),
+        storage.join(config.store, "baselines", "model-quality"),
+        _check_output(config, "model-quality"), **MODEL_QUALITY_ATTRIBUTES)
+    config.save_baseline("model-quality-violations", result.violations.location)
     return result

@@ -35,3 +35,15 @@ def test_sagemaker_backend_is_refused_clearly(config):
     config.set("monitoring", "backend", "sagemaker")
     with pytest.raises(workflow.BackendNotAvailable, match="backend = local"):
         workflow.data_quality_baseline(config)
+
+
+def test_model_quality_baseline_then_check(config):
+    baseline = workflow.model_quality_baseline(config)
+    assert config.get_baseline("model-quality-constraints") == baseline.constraints.location
+    rules = baseline.constraints.body_dict["binary_classification_constraints"]
+    assert rules["accuracy"]["comparison_operator"] == "LessThanThreshold"
+    generate_altered.main("default", config=config)  # ~30% of predictions flipped
+    result = workflow.model_quality_check(config)
+    assert result.status == "CompletedWithViolations"
+    assert {"accuracy", "precision"} <= set(result.violations.to_df()["metric_name"])
+    assert config.get_baseline("model-quality-violations") == result.violations.location

@@ -1,0 +1,67 @@
+"""Benchmark: model-quality baseline and check of N labelled binary rows, as whole processes.
+
+Generates (once) a CSV with a label, a probability and a prediction per row (plus five feature
+columns), then times the baseline (metrics with their five 80%-subsample standard deviations,
+suggested constraints) and a check against it, each as a separate process.
+
+    python benchmarks/bench_model_quality.py            # 1,000,000 rows
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from common import timed  # this script's folder is on sys.path
+
+
+def make_csv(path: Path, rows: int, seed: int = 0) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    label = (rng.random(rows) < 0.7).astype(int)
+    probability = np.clip(0.6 + 0.25 * (label - 0.7) + rng.normal(0, 0.2, rows), 0, 1)
+    frame = pd.DataFrame({f"feature_{i}": rng.normal(size=rows) for i in range(5)})
+    frame["credit_risk"] = label
+    frame["prediction_probability"] = probability.round(6)
+    frame["prediction"] = (probability >= 0.56).astype(int)
+    frame.to_csv(path, index=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--data-dir", default=tempfile.gettempdir())
+    args = parser.parse_args()
+    data = Path(args.data_dir) / f"byom-bench-mq-{args.rows}.csv"
+    if not data.exists():
+        subprocess.run([sys.executable, __file__, "--generate", str(data), str(args.rows)],
+                       check=True)
+    out = Path(tempfile.mkdtemp(prefix="byom-bench-mq-"))
+    command = [sys.executable, "-m", "byom_monitor.analyzer", "--message-file", str(out / "message")]
+    env = {"dataset_source": str(data), "dataset_format": json.dumps({"csv": {"header": True}}),
+           "analysis_type": "MODEL_QUALITY", "problem_type": "BinaryClassification",
+           "ground_truth_attribute": "credit_risk", "inference_attribute": "prediction",
+           "probability_attribute": "prediction_probability"}
+    results = {
+        "baseline": timed(command, {**env, "output_path": str(out / "baseline")}),
+        "check": timed(command, {**env, "output_path": str(out / "check"),
+                                 "baseline_constraints": str(out / "baseline" / "constraints.json")}),
+    }
+    print(f"\n{args.rows:,} labelled rows (binary, with probabilities), "
+          f"{data.stat().st_size / 1e6:.0f} MB")
+    for name, (seconds, peak) in results.items():
+        print(f"{name:9s} {seconds:6.2f} s  {args.rows / seconds / 1e6:5.2f} M rows/s  "
+              f"peak {peak:6.0f} MiB")
+    print("status:", (out / "message").read_text())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--generate":
+        make_csv(Path(sys.argv[2]), int(sys.argv[3]))
+    else:
+        main()
