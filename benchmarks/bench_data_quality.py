@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import timed  # this script's folder is on sys.path
+from common import ensure_data, entry_point, timed  # this script's folder is on sys.path
 
 
 def make_csv(path: Path, rows: int, seed: int = 0) -> None:
@@ -50,10 +49,7 @@ def main() -> None:
                         help="do not time pandas (it needs the whole file in memory)")
     args = parser.parse_args()
     data = Path(args.data_dir) / f"byom-bench-{args.rows}.csv"
-    if not data.exists():
-        print(f"writing {data} ...", flush=True)
-        subprocess.run([sys.executable, __file__, "--generate", str(data), str(args.rows)],
-                       check=True)
+    ensure_data(__file__, data, args.rows)
     size_mb = data.stat().st_size / 1e6
     out = Path(tempfile.mkdtemp(prefix="byom-bench-"))
     python = sys.executable
@@ -79,7 +75,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--generate":
-        make_csv(Path(sys.argv[2]), int(sys.argv[3]))
-    else:
-        main()
+    entry_point(make_csv, main)

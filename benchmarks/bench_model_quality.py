@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import timed  # this script's folder is on sys.path
+from common import ensure_data, entry_point, timed  # this script's folder is on sys.path
 
 
 def make_csv(path: Path, rows: int, seed: int = 0) -> None:
@@ -38,9 +37,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=tempfile.gettempdir())
     args = parser.parse_args()
     data = Path(args.data_dir) / f"byom-bench-mq-{args.rows}.csv"
-    if not data.exists():
-        subprocess.run([sys.executable, __file__, "--generate", str(data), str(args.rows)],
-                       check=True)
+    ensure_data(__file__, data, args.rows)
     out = Path(tempfile.mkdtemp(prefix="byom-bench-mq-"))
     command = [sys.executable, "-m", "byom_monitor.analyzer", "--message-file", str(out / "message")]
     env = {"dataset_source": str(data), "dataset_format": json.dumps({"csv": {"header": True}}),
@@ -61,7 +58,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--generate":
-        make_csv(Path(sys.argv[2]), int(sys.argv[3]))
-    else:
-        main()
+    entry_point(make_csv, main)

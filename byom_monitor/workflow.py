@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 
 from . import storage
 from .analyzer import (
-    Baseline, CheckResult, ModelQualityBaseline, ModelQualityResult, check_data_quality,
-    check_model_quality, suggest_baseline, suggest_model_quality_baseline,
+    Baseline, CheckResult, check_data_quality, check_model_quality, suggest_baseline,
+    suggest_model_quality_baseline,
 )
 from .config import Config
 
@@ -61,7 +61,7 @@ def data_quality_check(config: Config) -> CheckResult:
     return result
 
 
-def model_quality_baseline(config: Config) -> ModelQualityBaseline:
+def model_quality_baseline(config: Config) -> Baseline:
     """Metrics of the model on its labelled training data, and constraints at those values."""
     _require_local(config)
     dataset = storage.join(config.data_dir, "train_data_with_prediction.csv")
@@ -73,7 +73,7 @@ def model_quality_baseline(config: Config) -> ModelQualityBaseline:
     return baseline
 
 
-def model_quality_check(config: Config) -> ModelQualityResult:
+def model_quality_check(config: Config) -> CheckResult:
     """Metrics of the current labelled scenario against the model-quality constraints."""
     _require_local(config)
     result = check_model_quality(

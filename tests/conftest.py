@@ -4,7 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -39,3 +41,30 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def shared():
     """``shared("compat", ...)``: a path under ../shared, skipping the test when absent."""
     return shared_path
+
+
+@pytest.fixture
+def s3_bucket(monkeypatch):
+    """A moto S3 bucket used by byom_monitor.storage; yields its ``s3://`` root."""
+    from byom_monitor import storage
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="monitor-bucket")
+        storage.set_s3_client(client)
+        yield "s3://monitor-bucket"
+        storage.set_s3_client(None)
+
+
+@pytest.fixture
+def example_config(prepared, tmp_path):
+    """A config.ini pointing at the prepared model and data, results under tmp_path."""
+    from byom_monitor.config import Config
+
+    config = Config(tmp_path / "config.ini")
+    config.set("monitoring", "model_dir", str(prepared["models"]))
+    config.set("monitoring", "data_dir", str(prepared["data"]))
+    return config

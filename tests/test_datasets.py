@@ -1,11 +1,8 @@
 import base64
 import json
 
-import boto3
-import numpy as np
 import pandas as pd
 import pytest
-from moto import mock_aws
 
 from byom_monitor import storage
 from byom_monitor.datasets import DatasetError, DatasetFormat, read_chunks
@@ -165,18 +162,9 @@ def test_unsupported_dataset_format(bad):
         DatasetFormat.parse(bad)
 
 
-def test_reads_from_s3(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="bench-bucket")
-        storage.set_s3_client(client)
-        try:
-            storage.write_text("s3://bench-bucket/in/part-1.csv", "a\n1\n2\n")
-            storage.write_text("s3://bench-bucket/in/part-2.csv", "a\n3\n")
-            assert _read("s3://bench-bucket/in")["a"].tolist() == [1, 2, 3]
-            storage.write_text("s3://bench-bucket/j/x.jsonl", '{"a": 1}\n{"a": 2}\n')
-            assert _read("s3://bench-bucket/j", DatasetFormat("json"))["a"].tolist() == [1, 2]
-        finally:
-            storage.set_s3_client(None)
+def test_reads_from_s3(s3_bucket):
+    storage.write_text(f"{s3_bucket}/in/part-1.csv", "a\n1\n2\n")
+    storage.write_text(f"{s3_bucket}/in/part-2.csv", "a\n3\n")
+    assert _read(f"{s3_bucket}/in")["a"].tolist() == [1, 2, 3]
+    storage.write_text(f"{s3_bucket}/j/x.jsonl", '{"a": 1}\n{"a": 2}\n')
+    assert _read(f"{s3_bucket}/j", DatasetFormat("json"))["a"].tolist() == [1, 2]

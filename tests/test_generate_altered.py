@@ -2,16 +2,12 @@ import pandas as pd
 import pytest
 
 import generate_altered
-from byom_monitor.config import Config
 from byom_monitor.credit_data import FEATURES, LABEL
 
 
 @pytest.fixture
-def config(prepared, tmp_path):
-    config = Config(tmp_path / "config.ini")
-    config.set("monitoring", "model_dir", str(prepared["models"]))
-    config.set("monitoring", "data_dir", str(prepared["data"]))
-    return config
+def config(example_config):
+    return example_config
 
 
 def test_scenarios_are_listed():

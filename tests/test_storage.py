@@ -1,23 +1,8 @@
 import os
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from byom_monitor import storage
-
-
-@pytest.fixture
-def s3_bucket(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="monitor-bucket")
-        storage.set_s3_client(client)
-        yield "s3://monitor-bucket"
-        storage.set_s3_client(None)
 
 
 @pytest.fixture(params=["local", "s3"])

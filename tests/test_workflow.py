@@ -2,15 +2,11 @@ import pytest
 
 import generate_altered
 from byom_monitor import workflow
-from byom_monitor.config import Config
 
 
 @pytest.fixture
-def config(prepared, tmp_path):
-    config = Config(tmp_path / "config.ini")
-    config.set("monitoring", "model_dir", str(prepared["models"]))
-    config.set("monitoring", "data_dir", str(prepared["data"]))
-    return config
+def config(example_config):
+    return example_config
 
 
 def test_baseline_then_check_records_every_location(config):

@@ -2,13 +2,11 @@
 container-compatible."""
 
 from .api import (
-    AnalyzerFailed, Baseline, CheckResult, Constraints, ModelQualityBaseline, ModelQualityResult,
-    ModelQualityStatistics, Statistics, Violations, check_data_quality, check_model_quality,
+    AnalyzerFailed, Baseline, CheckResult, Constraints, ModelQualityStatistics, Statistics, Violations, check_data_quality, check_model_quality,
     suggest_baseline, suggest_model_quality_baseline,
 )
 from .contract import Outcome, run_job
 
-__all__ = ["AnalyzerFailed", "Baseline", "CheckResult", "Constraints", "ModelQualityBaseline",
-           "ModelQualityResult", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
+__all__ = ["AnalyzerFailed", "Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
            "check_data_quality", "check_model_quality", "run_job", "suggest_baseline",
            "suggest_model_quality_baseline"]

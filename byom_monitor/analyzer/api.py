@@ -98,43 +98,25 @@ class ModelQualityStatistics(Document):
 
 @dataclass
 class Baseline:
-    """statistics.json + constraints.json of a data-quality baseline."""
+    """statistics.json + constraints.json of a baseline (data or model quality)."""
 
-    statistics: Statistics
-    constraints: Constraints
+    statistics: Statistics | ModelQualityStatistics
+    constraints: Constraints | Document
 
     @classmethod
-    def from_folder(cls, folder: str) -> "Baseline":
-        return cls(Statistics.from_uri(storage.join(folder, "statistics.json")),
-                   Constraints.from_uri(storage.join(folder, "constraints.json")))
+    def from_folder(cls, folder: str, *, model_quality: bool = False) -> "Baseline":
+        statistics = ModelQualityStatistics if model_quality else Statistics
+        constraints = Document if model_quality else Constraints
+        return cls(statistics.from_uri(storage.join(folder, "statistics.json")),
+                   constraints.from_uri(storage.join(folder, "constraints.json")))
 
 
 @dataclass
 class CheckResult:
+    """How a check ended, the statistics of the checked data, and the violations."""
+
     outcome: Outcome
-    statistics: Statistics | None
-    violations: Violations | None
-
-    @property
-    def status(self) -> str:
-        return self.outcome.status
-
-
-@dataclass
-class ModelQualityBaseline:
-    statistics: ModelQualityStatistics
-    constraints: Document
-
-    @classmethod
-    def from_folder(cls, folder: str) -> "ModelQualityBaseline":
-        return cls(ModelQualityStatistics.from_uri(storage.join(folder, "statistics.json")),
-                   Document.from_uri(storage.join(folder, "constraints.json")))
-
-
-@dataclass
-class ModelQualityResult:
-    outcome: Outcome
-    statistics: ModelQualityStatistics
+    statistics: Statistics | ModelQualityStatistics
     violations: Violations
 
     @property
@@ -200,7 +182,7 @@ def suggest_model_quality_baseline(data: pd.DataFrame | str, output_path: str, *
                                    probability_attribute: str | None = None,
                                    probability_threshold_attribute: float | None = None,
                                    dataset_format: dict[str, Any] | None = None
-                                   ) -> ModelQualityBaseline:
+                                   ) -> Baseline:
     """Metrics of a labelled dataset with predictions (statistics.json) and suggested
     constraints (constraints.json), written to ``output_path``."""
     env = _model_quality_env(problem_type, ground_truth_attribute, inference_attribute,
@@ -208,15 +190,15 @@ def suggest_model_quality_baseline(data: pd.DataFrame | str, output_path: str, *
     outcome = _run(data, output_path, dataset_format, env)
     statistics = _with_textbook_r2(
         ModelQualityStatistics.from_uri(outcome.outputs["statistics.json"]), data, env)
-    return ModelQualityBaseline(statistics, Document.from_uri(outcome.outputs["constraints.json"]))
+    return Baseline(statistics, Document.from_uri(outcome.outputs["constraints.json"]))
 
 
-def check_model_quality(data: pd.DataFrame | str, baseline: ModelQualityBaseline | str,
+def check_model_quality(data: pd.DataFrame | str, baseline: Baseline | str,
                         output_path: str, *, problem_type: str, ground_truth_attribute: str,
                         inference_attribute: str | None = None,
                         probability_attribute: str | None = None,
                         probability_threshold_attribute: float | None = None,
-                        dataset_format: dict[str, Any] | None = None) -> ModelQualityResult:
+                        dataset_format: dict[str, Any] | None = None) -> CheckResult:
     """Metrics of the current data and the constraints they fail."""
     constraints = (storage.join(baseline, "constraints.json") if isinstance(baseline, str)
                    else baseline.constraints.location)
@@ -225,8 +207,8 @@ def check_model_quality(data: pd.DataFrame | str, baseline: ModelQualityBaseline
     outcome = _run(data, output_path, dataset_format, {**env, "baseline_constraints": constraints})
     statistics = _with_textbook_r2(
         ModelQualityStatistics.from_uri(outcome.outputs["statistics.json"]), data, env)
-    return ModelQualityResult(outcome, statistics,
-                              Violations.from_uri(outcome.outputs["constraint_violations.json"]))
+    return CheckResult(outcome, statistics,
+                       Violations.from_uri(outcome.outputs["constraint_violations.json"]))
 
 
 def _model_quality_env(problem_type: str, ground_truth: str, inference: str | None,
