@@ -29,6 +29,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "model_dir": "models",
         "data_dir": "data",
     },
+    "predictors": {"e2e-model": "models", "e2e-model-bias": "models"},
     "BASELINES": {},
     "DATASETS": {},
     "EXPERIMENT_TRIALS": {},
@@ -118,6 +119,13 @@ class Config:
     @property
     def prefix(self) -> str:
         return self.get("aws-settings", "prefix", DEFAULTS["aws-settings"]["prefix"]).strip("/")
+
+    @property
+    def predictors(self) -> dict[str, str]:
+        """Model names of analysis configs -> a model folder (absolute) or an http(s) URL."""
+        return {name: value if value.startswith(("http://", "https://"))
+                else self._location(value)
+                for name, value in self.items("predictors").items()}
 
     # -- locations handed between steps -----------------------------------------------------
     def save_baseline(self, key: str, uri: str) -> None:

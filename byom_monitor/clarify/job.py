@@ -1,0 +1,96 @@
+"""The ``sagemaker-clarify-processing`` container contract (spec E.1, E.5, F.3).
+
+Inputs: the analysis config (``/opt/ml/processing/input/config/analysis_config.json``), the
+dataset (``/opt/ml/processing/input/data``, or ``dataset_uri`` in the config), and, for a
+monitoring check, the baseline ``analysis.json`` named by the ``baseline_constraints``
+environment variable. Output: ``analysis.json`` (plus ``explanations_shap/out.csv`` when asked,
+a copy of the analysis config, and ``constraint_violations.json`` only when a check finds
+violations). Which checks run follows the baseline file: bias drift for its bias metrics,
+feature-attribution drift for its explanations.
+"""
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import storage
+from ..analyzer.contract import MESSAGE_FILE, Outcome
+from ..datasets import DatasetError
+from ..formats import FormatError, dumps_clarify, load_json
+from .analysis import analysis_document, bias_report, load_analysis_config, read_dataset, shap_report
+from .checks import attribution_drift_violations, bias_drift_violations
+from .config import ClarifyError
+from .predictor import Predictor, resolve_predictor
+
+CONFIG_PATH = "/opt/ml/processing/input/config/analysis_config.json"
+DATA_PATH = "/opt/ml/processing/input/data"
+OUTPUT_PATH = "/opt/ml/processing/output"
+
+
+@dataclass
+class ClarifyJob:
+    analysis_config: str = CONFIG_PATH
+    dataset: str = DATA_PATH
+    output_path: str = OUTPUT_PATH
+    baseline_constraints: str | None = None
+    predictors: dict[str, str] = field(default_factory=dict)
+    predictor: Predictor | None = None  # given directly by the Python API
+
+
+def run_clarify(job: ClarifyJob, message_file: str | None = MESSAGE_FILE) -> Outcome:
+    """Run one Clarify job; bad input ends as ``Failed: <reason>``, never as a traceback."""
+    try:
+        outcome = _run(job)
+    except (ClarifyError, DatasetError, FormatError) as exc:
+        outcome = Outcome("Failed", f"Failed: {exc}")
+    except Exception as exc:  # a bug of ours: still one clear status line
+        if os.environ.get("BYOM_DEBUG"):
+            traceback.print_exc()
+        outcome = Outcome("Failed", f"Failed: internal error: {type(exc).__name__}: {exc}")
+    if message_file:
+        try:
+            storage.write_text(message_file, outcome.message)
+        except OSError:
+            pass
+    return outcome
+
+
+def _run(job: ClarifyJob) -> Outcome:
+    config = load_analysis_config(job.analysis_config)
+    baseline = load_json(job.baseline_constraints) if job.baseline_constraints else None
+    frame = read_dataset(config.dataset_uri or job.dataset, config)
+    needs_model = config.shap is not None or (config.post_training_methods
+                                              and config.predicted_label is None)
+    predictor = job.predictor
+    if needs_model and predictor is None:
+        predictor = resolve_predictor(config.predictor or {}, job.predictors)
+    threshold = config.probability_threshold
+    if threshold is None:
+        threshold = predictor.default_threshold if predictor is not None else 0.5
+    bias = bias_report(frame, config, predictor, threshold) if config.wants_bias else None
+    explanations = shap_report(frame, config, predictor, job.output_path) if config.shap else None
+    document = analysis_document(bias, explanations)
+    violations: list[dict[str, Any]] = []
+    if baseline is not None:
+        violations += bias_drift_violations(document, baseline)
+        violations += attribution_drift_violations(document, baseline)[0]
+    outputs = {}
+    for name, content in (("analysis.json", dumps_clarify(document)),
+                          ("analysis_config.json", storage.read_text(job.analysis_config))):
+        outputs[name] = storage.join(job.output_path, name)
+        storage.write_text(outputs[name], content)
+    if violations:  # Clarify writes no violations file when there are none
+        outputs["constraint_violations.json"] = storage.join(job.output_path,
+                                                             "constraint_violations.json")
+        storage.write_text(outputs["constraint_violations.json"],
+                           dumps_clarify({"version": "1.0", "violations": violations}))
+        return Outcome("CompletedWithViolations", f"CompletedWithViolations: Job completed "
+                       f"successfully with {len(violations)} violations.", outputs,
+                       len(violations))
+    return Outcome("Completed", "Completed: Job completed successfully with no violations.",
+                   outputs)
+
+
