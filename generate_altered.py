@@ -1,9 +1,9 @@
 """Scenario generator: alter the training data the way production data might change.
 
 Each scenario is a named, documented function ``(frame, rng) -> frame`` registered with
-:func:`scenario`. It gets the training data (features plus the ground-truth ``credit_risk``) and
-returns the altered rows; :func:`main` then scores them with the model and writes the four
-datasets the checks monitor. ``python generate_altered.py --list`` lists the scenarios.
+:func:`scenario`. It gets the training data (features, the ground-truth ``credit_risk`` and the
+model's ``prediction_probability`` / ``prediction``) and returns the altered rows; they are then
+scored again by the model, and :func:`main` writes the four datasets the checks monitor. ``python generate_altered.py --list`` lists the scenarios.
 
 To add a scenario, write a function and decorate it::
 
@@ -53,8 +53,62 @@ def default(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return altered
 
 
+@scenario
+def concept_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The world changed, the features did not: every loan of 1,000 or less is now bad
+    (ground truth 0), and ~30% of predictions are wrong. (The original's chained assignment did
+    nothing under pandas copy-on-write; this one really changes the labels.)"""
+    altered = frame.copy()
+    altered.loc[altered["amount"] <= 1000, LABEL] = 0
+    return altered
+
+
+@scenario
+def label_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Many more good credits: every row with ground truth 1 appears five times."""
+    return pd.concat([frame, *[frame[frame[LABEL] == 1]] * 4], ignore_index=True)
+
+
+@scenario
+def feature_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Loans run longer: duration grows by twice its standard deviation (about +24 months);
+    ~30% of predictions are wrong."""
+    shift = int(2 * frame["duration"].std())
+    return frame.assign(duration=frame["duration"] + shift)
+
+
+@scenario
+def feature_drift_systematic(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """A broken upstream system: duration is 1 for every row."""
+    return frame.assign(duration=1)
+
+
+@scenario
+def explainability_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """What drives the model changes: duration +24 months, savings one class lower for ~80% of
+    savers, and every checking-account status below 3 becomes 4."""
+    altered = frame.assign(duration=frame["duration"] + int(2 * frame["duration"].std()))
+    savers = (altered["savings"] > 1) & (rng.random(len(altered)) < 0.8)
+    altered.loc[savers, "savings"] = altered.loc[savers, "savings"] - 1
+    altered.loc[altered["status"] < 3, "status"] = 4
+    return altered
+
+
+@scenario
+def bias_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Foreign workers lose out: of those predicted good only the first stays; the remaining
+    foreign workers appear 5 times; everything 100 times; non-foreign workers predicted good a
+    further 10 times (about 746,000 rows from 1,000, as in the original)."""
+    foreign_good = (frame["foreign_worker"] == 1) & (frame[PREDICTION_COLUMN] == 1)
+    kept = frame[~foreign_good | (foreign_good.cumsum() == 1)]
+    kept = pd.concat([kept, *[kept[kept["foreign_worker"] == 1]] * 4], ignore_index=True)
+    kept = pd.concat([kept] * 100, ignore_index=True)
+    extra = kept[(kept["foreign_worker"] != 1) & (kept[PREDICTION_COLUMN] == 1)]
+    return pd.concat([kept, *[extra] * 10], ignore_index=True)
+
+
 #: Scenarios whose predictions get flipped at random after scoring (the original's noise).
-NOISY_PREDICTIONS = {"default"}
+NOISY_PREDICTIONS = {"default", "concept_drift", "feature_drift", "explainability_drift"}
 
 
 def altered_data(name: str, *, seed: int = SEED, model_dir: str | os.PathLike = prep.MODEL_DIR,
@@ -62,9 +116,18 @@ def altered_data(name: str, *, seed: int = SEED, model_dir: str | os.PathLike = 
     """The training data changed by scenario ``name`` and scored by the model."""
     if name not in SCENARIOS:
         raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
-    rng = np.random.default_rng(seed)
     train = pd.read_csv(Path(data_dir) / "train.csv")
-    scored = prep.predict(SCENARIOS[name](train, rng), model_dir=model_dir)
+    return apply_scenario(name, prep.predict(train, model_dir=model_dir), seed=seed,
+                          model_dir=model_dir)
+
+
+def apply_scenario(name: str, scored: pd.DataFrame, *, seed: int = SEED,
+                   model_dir: str | os.PathLike = prep.MODEL_DIR) -> pd.DataFrame:
+    """Scenario ``name`` applied to scored rows (features, label, the model's predictions),
+    then scored again by the model."""
+    rng = np.random.default_rng(seed)
+    altered = SCENARIOS[name](scored, rng)
+    scored = prep.predict(altered[FEATURES + [LABEL]], model_dir=model_dir)
     if name in NOISY_PREDICTIONS:
         flip = rng.random(len(scored)) < PREDICTION_NOISE
         scored.loc[flip, PREDICTION_COLUMN] = 1 - scored.loc[flip, PREDICTION_COLUMN]

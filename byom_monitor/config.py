@@ -29,12 +29,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "model_dir": "models",
         "data_dir": "data",
     },
-    "predictors": {"e2e-model": "models", "e2e-model-bias": "models"},
+    "predictors": {},
     "BASELINES": {},
     "DATASETS": {},
     "EXPERIMENT_TRIALS": {},
 }
 BACKENDS = ("local", "sagemaker")
+#: The SageMaker model names of the original example's analysis configs.
+EXAMPLE_MODEL_NAMES = ("e2e-model", "e2e-model-bias")
 
 
 class ConfigError(ValueError):
@@ -122,10 +124,15 @@ class Config:
 
     @property
     def predictors(self) -> dict[str, str]:
-        """Model names of analysis configs -> a model folder (absolute) or an http(s) URL."""
+        """Model names of analysis configs -> a model folder (absolute) or an http(s) URL.
+
+        The original's model names (``e2e-model``, ``e2e-model-bias``) stand for ``model_dir``
+        unless the section says otherwise."""
+        model_dir = self.get("monitoring", "model_dir", "models")
+        entries = {**{name: model_dir for name in EXAMPLE_MODEL_NAMES}, **self.items("predictors")}
         return {name: value if value.startswith(("http://", "https://"))
                 else self._location(value)
-                for name, value in self.items("predictors").items()}
+                for name, value in entries.items()}
 
     # -- locations handed between steps -----------------------------------------------------
     def save_baseline(self, key: str, uri: str) -> None:

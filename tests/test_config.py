@@ -90,3 +90,12 @@ def test_s3_store_is_kept_as_is(tmp_path):
     config.set("monitoring", "store", "s3://bucket/prefix/")
     assert config.store == "s3://bucket/prefix"
     assert config_module.storage.is_s3(config.store)
+
+
+def test_predictors_follow_model_dir_unless_set(tmp_path):
+    config = Config(tmp_path / "config.ini")
+    config.set("monitoring", "model_dir", "trained")
+    assert config.predictors == {"e2e-model": str(tmp_path / "trained"),
+                                 "e2e-model-bias": str(tmp_path / "trained")}
+    config.set("predictors", "e2e-model", "http://127.0.0.1:8080/invocations")
+    assert config.predictors["e2e-model"] == "http://127.0.0.1:8080/invocations"

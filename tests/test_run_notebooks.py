@@ -27,7 +27,7 @@ def test_notebooks_run_top_to_bottom(prepared, tmp_path):
     assert [p.name for p in written] == list(NOTEBOOKS)
     first = json.loads(written[0].read_text())
     assert any(c.get("outputs") for c in first["cells"] if c["cell_type"] == "code")
-    for executed in written[1:3]:  # 02 and 03: the default scenario violates both baselines
+    for executed in written[1:4]:  # 02, 03 (default scenario) and 04 (bias, explainability)
         notebook = json.loads(executed.read_text())
         printed = "".join(text for c in notebook["cells"] for o in c.get("outputs", [])
                           for text in o.get("text", []))
@@ -35,6 +35,8 @@ def test_notebooks_run_top_to_bottom(prepared, tmp_path):
     config = Config(tmp_path / "config.ini")
     assert config.get_baseline("data-quality-violations")
     assert config.get_baseline("model-quality-violations")
+    assert config.get_baseline("model-bias-violations")
+    assert config.get_baseline("model-explainability-violations")
 
 
 def test_a_missing_notebook_is_a_clear_failure(tmp_path, capsys):

@@ -43,3 +43,23 @@ def test_model_quality_baseline_then_check(config):
     assert result.status == "CompletedWithViolations"
     assert {"accuracy", "precision"} <= set(result.violations.to_df()["metric_name"])
     assert config.get_baseline("model-quality-violations") == result.violations.location
+
+
+def test_clarify_baselines_and_checks(config):
+    bias = workflow.clarify_baseline(config, "model-bias")
+    assert set(bias.bias_df()["stage"]) == {"pre_training", "post_training"}
+    assert config.get_baseline("model-bias-analysis_config").endswith("analysis_config.json")
+    explainability = workflow.clarify_baseline(config, "model-explainability")
+    assert len(explainability.shap_df()) == 20
+    generate_altered.main("bias_drift", config=config)
+    drift = workflow.clarify_check(config, "model-bias")
+    assert "DPPL" in set(drift.violations_df()["metric_name"])
+    generate_altered.main("explainability_drift", config=config)
+    attribution = workflow.clarify_check(config, "model-explainability")
+    assert attribution.violations_df()["constraint_check_type"].tolist() == [
+        "feature_attribution_drift_check"]
+    assert config.get_baseline("model-explainability-violations") == attribution.location(
+        "constraint_violations.json")
+    generate_altered.main("default", config=config)
+    assert workflow.clarify_check(config, "model-explainability").status == "Completed"
+    assert config.get_baseline("model-explainability-violations") == ""
