@@ -5,7 +5,8 @@ from .api import (
     AnalyzerFailed, Baseline, CheckResult, Constraints, ModelQualityStatistics, Statistics, Violations, check_data_quality, check_model_quality,
     suggest_baseline, suggest_model_quality_baseline,
 )
-from .contract import Outcome, run_job
+from ..outcome import Outcome
+from .contract import run_job
 
 __all__ = ["AnalyzerFailed", "Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
            "check_data_quality", "check_model_quality", "run_job", "suggest_baseline",

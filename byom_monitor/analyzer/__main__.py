@@ -13,7 +13,8 @@ import argparse
 import os
 import sys
 
-from .contract import MESSAGE_FILE, METRICS_DIR, run_job
+from ..outcome import MESSAGE_FILE
+from .contract import METRICS_DIR, run_job
 
 
 def main(argv: list[str] | None = None) -> int:

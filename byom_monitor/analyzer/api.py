@@ -21,7 +21,8 @@ import pandas as pd
 
 from .. import storage
 from ..formats import load_json
-from .contract import Outcome, run_job
+from ..outcome import Outcome
+from .contract import run_job
 from .model_quality import Attributes, evaluation_from_frame, textbook_r2
 
 CSV_WITH_HEADER = {"csv": {"header": True, "output_columns_position": "START"}}

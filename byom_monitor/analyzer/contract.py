@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -26,32 +24,18 @@ import pandas as pd
 from .. import storage
 from ..datasets import DatasetError, DatasetFormat, parse_time, read_chunks
 from ..formats import FormatError, dumps_jackson, load_json
+from ..outcome import MESSAGE_FILE, Outcome, run_guarded
 from . import data_quality as dq
 from . import model_quality as mq
 from .ground_truth import GROUND_TRUTH_COLUMN, merge, parse_duration
 from .inputs import load_script, profile_dataset
 
-MESSAGE_FILE = "/opt/ml/output/message"
 METRICS_DIR = "/opt/ml/output/metrics/cloudwatch"
 logger = logging.getLogger("byom_monitor.analyzer")
 
 
 class JobError(ValueError):
     """A problem with the job's inputs: it ends as ``Failed: <message>``."""
-
-
-@dataclass
-class Outcome:
-    """How a job ended: ``status`` is Completed, CompletedWithViolations or Failed."""
-
-    status: str
-    message: str
-    outputs: dict[str, str] = field(default_factory=dict)
-    violations: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "Failed"
 
 
 @dataclass(frozen=True)
@@ -160,24 +144,14 @@ def _time(text: str | None, name: str) -> datetime | None:
 def run_job(env: Mapping[str, str], *, message_file: str | None = MESSAGE_FILE,
             metrics_dir: str = METRICS_DIR) -> Outcome:
     """Run one analyzer job; never raises for bad input (the outcome says ``Failed``)."""
-    try:
+    def work() -> Outcome:
         spec = JobSpec.from_environment(env)
         outcome = _run(spec, metrics_dir)
         if spec.post_analytics_processor_script:
-            handler = load_script(spec.post_analytics_processor_script, "postprocess_handler")
-            handler()
-    except (JobError, DatasetError, FormatError) as exc:
-        outcome = Outcome("Failed", f"Failed: {exc}")
-    except Exception as exc:  # a bug of ours: still a clear one-line status
-        if os.environ.get("BYOM_DEBUG"):
-            traceback.print_exc()
-        outcome = Outcome("Failed", f"Failed: internal error: {type(exc).__name__}: {exc}")
-    if message_file:
-        try:
-            storage.write_text(message_file, outcome.message)
-        except OSError as exc:
-            logger.warning("could not write the status message to %s: %s", message_file, exc)
-    return outcome
+            load_script(spec.post_analytics_processor_script, "postprocess_handler")()
+        return outcome
+
+    return run_guarded(work, (JobError, DatasetError, FormatError), message_file)
 
 
 def _run(spec: JobSpec, metrics_dir: str) -> Outcome:
@@ -194,12 +168,7 @@ def _finish(spec: JobSpec, files: dict[str, str], violations: int,
         location = storage.join(spec.output_path, name)
         storage.write_text(location, text)
         outputs[name] = location
-    if violations:
-        return Outcome("CompletedWithViolations",
-                       f"CompletedWithViolations: Job completed successfully with "
-                       f"{violations} violations.", outputs, violations)
-    return Outcome("Completed", "Completed: Job completed successfully with no violations.",
-                   outputs)
+    return Outcome.completed(outputs, violations)
 
 
 def _run_model_quality(spec: JobSpec, metrics_dir: str) -> Outcome:

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..analyzer.contract import MESSAGE_FILE
+from ..outcome import MESSAGE_FILE
 from ..config import Config
 from .job import CONFIG_PATH, DATA_PATH, OUTPUT_PATH, ClarifyJob, run_clarify
 

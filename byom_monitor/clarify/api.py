@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .. import storage
-from ..analyzer.contract import Outcome
+from ..outcome import Outcome
 from .job import ClarifyJob, run_clarify
 from .predictor import Predictor
 

@@ -10,16 +10,13 @@ feature-attribution drift for its explanations.
 """
 from __future__ import annotations
 
-import json
-import os
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import storage
-from ..analyzer.contract import MESSAGE_FILE, Outcome
 from ..datasets import DatasetError
 from ..formats import FormatError, dumps_clarify, load_json
+from ..outcome import MESSAGE_FILE, Outcome, run_guarded
 from .analysis import analysis_document, bias_report, load_analysis_config, read_dataset, shap_report
 from .checks import attribution_drift_violations, bias_drift_violations
 from .config import ClarifyError
@@ -42,20 +39,7 @@ class ClarifyJob:
 
 def run_clarify(job: ClarifyJob, message_file: str | None = MESSAGE_FILE) -> Outcome:
     """Run one Clarify job; bad input ends as ``Failed: <reason>``, never as a traceback."""
-    try:
-        outcome = _run(job)
-    except (ClarifyError, DatasetError, FormatError) as exc:
-        outcome = Outcome("Failed", f"Failed: {exc}")
-    except Exception as exc:  # a bug of ours: still one clear status line
-        if os.environ.get("BYOM_DEBUG"):
-            traceback.print_exc()
-        outcome = Outcome("Failed", f"Failed: internal error: {type(exc).__name__}: {exc}")
-    if message_file:
-        try:
-            storage.write_text(message_file, outcome.message)
-        except OSError:
-            pass
-    return outcome
+    return run_guarded(lambda: _run(job), (ClarifyError, DatasetError, FormatError), message_file)
 
 
 def _run(job: ClarifyJob) -> Outcome:
@@ -87,10 +71,6 @@ def _run(job: ClarifyJob) -> Outcome:
                                                              "constraint_violations.json")
         storage.write_text(outputs["constraint_violations.json"],
                            dumps_clarify({"version": "1.0", "violations": violations}))
-        return Outcome("CompletedWithViolations", f"CompletedWithViolations: Job completed "
-                       f"successfully with {len(violations)} violations.", outputs,
-                       len(violations))
-    return Outcome("Completed", "Completed: Job completed successfully with no violations.",
-                   outputs)
+    return Outcome.completed(outputs, len(violations))
 
 
