@@ -73,7 +73,10 @@ class HttpPredictor:
             except urllib.error.HTTPError as exc:
                 raise ClarifyError(f"predictor {self.url} answered HTTP {exc.code}: "
                                    f"{exc.read()[:200].decode(errors='replace')}") from None
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            except TimeoutError:
+                raise ClarifyError(f"predictor {self.url} did not answer within "
+                                   f"{self.timeout} s") from None
+            except (urllib.error.URLError, OSError) as exc:
                 raise ClarifyError(f"predictor {self.url} failed: {exc}") from None
             values = _parse_scores(text)
             if len(values) != len(batch):

@@ -287,3 +287,46 @@ def test_command_line(tmp_path, prepared, train):
             "--config-ini", str(tmp_path / "config.ini"), "--message-file", str(tmp_path / "m")]
     assert main(args) == 0 and (tmp_path / "cli" / "analysis.json").exists()
     assert main(args[:2] + ["--data", str(tmp_path / "nope.csv")] + args[4:]) == 1
+
+
+def test_label_value_never_present_gives_errors_not_a_crash(tmp_path, prepared, train):
+    config = bias_config(list(train.columns), label_values_or_threshold=[5])
+    outcome = run(tmp_path, config, prepared["data"] / "train.csv",
+                  predictors={"e2e-model-bias": str(prepared["models"])})
+    assert outcome.status == "Completed"
+    pre = analysis(tmp_path)["pre_training_bias_metrics"]["facets"]["foreign_worker"][0]["metrics"]
+    by_name = {m["name"]: m for m in pre}
+    assert by_name["DPL"]["value"] == 0.0  # nobody is positive
+    assert by_name["KL"]["value"] == 0.0 and by_name["CI"]["value"] is not None
+
+
+def test_slow_predictor_times_out(prepared):
+    import time
+
+    from byom_monitor.clarify import ClarifyError, HttpPredictor
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            time.sleep(2)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        predictor = HttpPredictor(f"http://127.0.0.1:{server.server_port}/", timeout=0.3)
+        with pytest.raises(ClarifyError, match="did not answer within 0.3 s"):
+            predictor.predict(pd.read_csv(prepared["data"] / "test.csv").head(2))
+    finally:
+        server.shutdown()
+
+
+def test_shap_without_baseline_summarises_the_data(tmp_path, prepared, train):
+    config = shap_config(list(train.columns), None)
+    config["methods"]["shap"] = {"num_samples": 40, "num_clusters": 3}
+    outcome = run(tmp_path, config, prepared["data"] / "train.csv",
+                  predictors={"e2e-model": str(prepared["models"])})
+    assert outcome.status == "Completed"
+    label0 = analysis(tmp_path)["explanations"]["kernel_shap"]["label0"]
+    assert 0 < label0["expected_value"] < 1 and len(label0["global_shap_values"]) == 20
