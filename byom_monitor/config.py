@@ -28,6 +28,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "store": "results",
         "model_dir": "models",
         "data_dir": "data",
+        "database": "results/monitor.sqlite",
     },
     "predictors": {},
     "BASELINES": {},
@@ -101,6 +102,15 @@ class Config:
     @property
     def data_dir(self) -> str:
         return self._location(self.get("monitoring", "data_dir", "data"))
+
+    @property
+    def database(self) -> str:
+        """The SQLite file of recorded runs (always a local file)."""
+        value = self.get("monitoring", "database", DEFAULTS["monitoring"]["database"])
+        if storage.is_s3(value):
+            raise ConfigError(f"{self.path}: [monitoring] database must be a local file, "
+                              f"got {value}")
+        return self._location(value)
 
     @property
     def aws_profile(self) -> str | None:

@@ -1,54 +1,50 @@
 """The example's steps as functions the notebooks call: build a baseline, run a check, and
 record where the results went in config.ini.
 
+Every step is a :mod:`~byom_monitor.jobs` description handed to the runner of the configured
+backend (local in-process, or SageMaker Processing), so the notebooks never branch on it.
 Results go below the result store of config.ini: ``baselines/<check>/`` and
 ``checks/<check>/<UTC time>/``, like the S3 prefixes of the original.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import json
+from datetime import datetime, timezone
 
 import pandas as pd
 
 from . import storage
-from .analyzer import (
-    Baseline, CheckResult, check_data_quality, check_model_quality, suggest_baseline,
-    suggest_model_quality_baseline,
-)
-from .clarify import ClarifyResult, analyze
+from .analyzer import Baseline, CheckResult, ModelQualityStatistics, Statistics, Violations
+from .clarify import ClarifyResult
 from .config import Config
-
-
-class BackendNotAvailable(RuntimeError):
-    """The configured backend cannot run this step yet."""
-
-
-def _require_local(config: Config) -> None:
-    if config.backend != "local":
-        raise BackendNotAvailable(
-            f"{config.path}: backend = {config.backend}, but the SageMaker runner is not built "
-            f"yet; set [monitoring] backend = local")
-
-
-def data_quality_baseline(config: Config) -> Baseline:
-    """Statistics and suggested constraints of the training features (no label, no prediction)."""
-    _require_local(config)
-    dataset = storage.join(config.data_dir, "train_data_no_target.csv")
-    output = storage.join(config.store, "baselines", "data-quality")
-    baseline = suggest_baseline(dataset, output)
-    config.save_baseline("data-quality-statistics", baseline.statistics.location)
-    config.save_baseline("data-quality-constraints", baseline.constraints.location)
-    config.save_baseline("data-quality-baseline-data", dataset)
-    return baseline
-
+from .jobs import ProcessingJob, clarify_job, data_quality_job, model_quality_job
+from .runners import Execution, runner_for
 
 #: How the example's model-quality datasets name label, prediction and probability.
 MODEL_QUALITY_ATTRIBUTES = {"problem_type": "BinaryClassification",
                             "ground_truth_attribute": "credit_risk",
                             "inference_attribute": "prediction",
                             "probability_attribute": "prediction_probability"}
+#: The original's Clarify settings: label credit_risk (1 = good), facet foreign_worker = 1, the
+#: two SageMaker model names of the original, SHAP with the training data's mode as baseline.
+LABEL, FACET = "credit_risk", "foreign_worker"
+CLARIFY_CHECKS = {"model-bias": "e2e-model-bias", "model-explainability": "e2e-model"}
+
+
+class StepFailed(RuntimeError):
+    """A job of the example ended ``Failed``; the message is the job's reason."""
+
+
+def run(config: Config, job: ProcessingJob) -> Execution:
+    """Run one job on the configured backend; StepFailed when it fails."""
+    execution = runner_for(config).run(job)
+    if not execution.ok:
+        raise StepFailed(f"{job.purpose} ({execution.job_name}): {execution.exit_message}")
+    return execution
+
+
+def _baseline_folder(config: Config, check: str) -> str:
+    return storage.join(config.store, "baselines", check)
 
 
 def _check_output(config: Config, check: str) -> str:
@@ -56,22 +52,38 @@ def _check_output(config: Config, check: str) -> str:
     return storage.join(config.store, "checks", check, stamp)
 
 
+# -- data quality ---------------------------------------------------------------------------------
+def data_quality_baseline(config: Config) -> Baseline:
+    """Statistics and suggested constraints of the training features (no label, no prediction)."""
+    dataset = storage.join(config.data_dir, "train_data_no_target.csv")
+    run(config, data_quality_job(dataset, _baseline_folder(config, "data-quality")))
+    baseline = Baseline.from_folder(_baseline_folder(config, "data-quality"))
+    config.save_baseline("data-quality-statistics", baseline.statistics.location)
+    config.save_baseline("data-quality-constraints", baseline.constraints.location)
+    config.save_baseline("data-quality-baseline-data", dataset)
+    return baseline
+
+
 def data_quality_check(config: Config) -> CheckResult:
     """Check the current data-quality dataset (from generate_altered.py) against the baseline."""
-    _require_local(config)
-    baseline = Baseline.from_folder(storage.join(config.store, "baselines", "data-quality"))
-    result = check_data_quality(config.get_dataset("data-quality-modified-data"), baseline,
-                                _check_output(config, "data-quality"))
+    job = data_quality_job(config.get_dataset("data-quality-modified-data"),
+                           _check_output(config, "data-quality"),
+                           constraints=config.get_baseline("data-quality-constraints"),
+                           statistics=config.get_baseline("data-quality-statistics"))
+    execution = run(config, job)
+    result = CheckResult(execution.outcome, Statistics.from_uri(execution.output("statistics.json")),
+                         Violations.from_uri(execution.output("constraint_violations.json")))
     config.save_baseline("data-quality-violations", result.violations.location)
     return result
 
 
+# -- model quality --------------------------------------------------------------------------------
 def model_quality_baseline(config: Config) -> Baseline:
     """Metrics of the model on its labelled training data, and constraints at those values."""
-    _require_local(config)
     dataset = storage.join(config.data_dir, "train_data_with_prediction.csv")
-    output = storage.join(config.store, "baselines", "model-quality")
-    baseline = suggest_model_quality_baseline(dataset, output, **MODEL_QUALITY_ATTRIBUTES)
+    run(config, model_quality_job(dataset, _baseline_folder(config, "model-quality"),
+                                  MODEL_QUALITY_ATTRIBUTES))
+    baseline = Baseline.from_folder(_baseline_folder(config, "model-quality"), model_quality=True)
     config.save_baseline("model-quality-statistics", baseline.statistics.location)
     config.save_baseline("model-quality-constraints", baseline.constraints.location)
     config.save_baseline("model-quality-baseline-data", dataset)
@@ -80,22 +92,18 @@ def model_quality_baseline(config: Config) -> Baseline:
 
 def model_quality_check(config: Config) -> CheckResult:
     """Metrics of the current labelled scenario against the model-quality constraints."""
-    _require_local(config)
-    result = check_model_quality(
-        config.get_dataset("model-quality-modified-data"),
-        storage.join(config.store, "baselines", "model-quality"),
-        _check_output(config, "model-quality"), **MODEL_QUALITY_ATTRIBUTES)
+    job = model_quality_job(config.get_dataset("model-quality-modified-data"),
+                            _check_output(config, "model-quality"), MODEL_QUALITY_ATTRIBUTES,
+                            constraints=config.get_baseline("model-quality-constraints"))
+    execution = run(config, job)
+    result = CheckResult(execution.outcome,
+                         ModelQualityStatistics.from_uri(execution.output("statistics.json")),
+                         Violations.from_uri(execution.output("constraint_violations.json")))
     config.save_baseline("model-quality-violations", result.violations.location)
     return result
 
 
 # -- Clarify: bias and explainability --------------------------------------------------------------
-#: The original's settings: label credit_risk (1 = good), facet foreign_worker = 1, the two
-#: SageMaker model names of the original, SHAP with the training data's mode as baseline.
-LABEL, FACET = "credit_risk", "foreign_worker"
-CLARIFY_CHECKS = {"model-bias": "e2e-model-bias", "model-explainability": "e2e-model"}
-
-
 def clarify_config(config: Config, check: str) -> dict:
     """The analysis config of the bias or the explainability baseline (as the SDK's DataConfig,
     BiasConfig / SHAPConfig and ModelConfig would write it)."""
@@ -116,28 +124,33 @@ def clarify_config(config: Config, check: str) -> dict:
     return document
 
 
+def _clarify_result(execution: Execution) -> ClarifyResult:
+    violations = execution.output("constraint_violations.json")
+    return ClarifyResult(
+        execution.outcome, json.loads(storage.read_text(execution.output("analysis.json"))),
+        json.loads(storage.read_text(violations))["violations"] if violations else [])
+
+
 def clarify_baseline(config: Config, check: str) -> ClarifyResult:
     """The bias (``model-bias``) or explainability (``model-explainability``) baseline of the
     model on its training data."""
-    _require_local(config)
+    folder = _baseline_folder(config, check)
+    analysis_config = storage.join(folder, "input", "analysis_config.json")
+    storage.write_text(analysis_config, json.dumps(clarify_config(config, check), indent=2))
     dataset = storage.join(config.data_dir, "train.csv")
-    output = storage.join(config.store, "baselines", check)
-    result = analyze(clarify_config(config, check), dataset, output,
-                     predictors=config.predictors)
+    result = _clarify_result(run(config, clarify_job(check, analysis_config, dataset, folder)))
     config.save_baseline(f"{check}-analysis", result.location("analysis.json"))
-    config.save_baseline(f"{check}-analysis_config", result.location("analysis_config.json"))
+    config.save_baseline(f"{check}-analysis_config", analysis_config)
     config.save_baseline(f"{check}-baseline-data", dataset)
     return result
 
 
 def clarify_check(config: Config, check: str) -> ClarifyResult:
     """The current scenario's bias or explainability against its baseline analysis.json."""
-    _require_local(config)
-    baseline = config.get_baseline(f"{check}-analysis")
-    analysis_config = json.loads(storage.read_text(config.get_baseline(f"{check}-analysis_config")))
-    result = analyze(analysis_config, config.get_dataset(f"{check}-modified-data"),
-                     _check_output(config, check), predictors=config.predictors,
-                     baseline=baseline)
+    job = clarify_job(check, config.get_baseline(f"{check}-analysis_config"),
+                      config.get_dataset(f"{check}-modified-data"), _check_output(config, check),
+                      baseline_analysis=config.get_baseline(f"{check}-analysis"))
+    result = _clarify_result(run(config, job))
     # Clarify writes no violations file when there are none; record that too
     config.save_baseline(f"{check}-violations", result.location("constraint_violations.json") or "")
     return result

@@ -27,10 +27,11 @@ def test_unaltered_training_data_raises_no_violation(config, prepared):
     assert workflow.data_quality_check(config).status == "Completed"
 
 
-def test_sagemaker_backend_is_refused_clearly(config):
-    config.set("monitoring", "backend", "sagemaker")
-    with pytest.raises(workflow.BackendNotAvailable, match="backend = local"):
-        workflow.data_quality_baseline(config)
+def test_a_failing_step_says_which_and_why(config, prepared):
+    workflow.data_quality_baseline(config)
+    config.save_dataset("data-quality-modified-data", str(prepared["base"] / "missing.csv"))
+    with pytest.raises(workflow.StepFailed, match="data-quality-check .*missing.csv"):
+        workflow.data_quality_check(config)
 
 
 def test_model_quality_baseline_then_check(config):

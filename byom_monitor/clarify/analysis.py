@@ -198,8 +198,9 @@ def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predicto
     columns = columns_of(frame, config)
     features = frame[columns.features]
     rows = distinct_rows(features)
-    weights = rows[COUNT].to_numpy()
-    unique = rows[columns.features]
+    unique, weights = rows[columns.features], rows[COUNT].to_numpy()
+    # each dataset row's distinct row (groups numbered in order of first appearance, as above)
+    row_of = features.groupby(columns.features, sort=False, dropna=False).ngroup().to_numpy()
     baseline = _shap_baseline(settings.baseline, unique, weights, settings.num_clusters)
     dtypes = features.dtypes
 
@@ -210,12 +211,14 @@ def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predicto
     num_samples = settings.num_samples or 2 * len(columns.features) + 2048
     result = kernel_shap(model, unique.to_numpy(), baseline, num_samples=num_samples,
                          seed=settings.seed, use_logit=settings.use_logit)
-    per_row = np.repeat(result.values, weights, axis=0)
-    global_values = type(result)(per_row, result.expected_value).global_values(settings.agg_method)
+    per_row = type(result)(result.values[row_of], result.expected_value)
+    global_values = per_row.global_values(settings.agg_method)
     if settings.save_local_shap_values and output_path:
-        expanded = pd.DataFrame(per_row, columns=columns.features)
-        storage.write_text(storage.join(output_path, "explanations_shap", "out.csv"),
-                           expanded.to_csv(index=False))
+        # format each distinct row once; the file has one line per dataset row, in order
+        lines = np.array(pd.DataFrame(result.values).to_csv(header=False, index=False)
+                         .splitlines(), dtype=object)
+        text = ",".join(columns.features) + "\n" + "\n".join(lines[row_of]) + "\n"
+        storage.write_text(storage.join(output_path, "explanations_shap", "out.csv"), text)
     return {"kernel_shap": {"label0": {
         "global_shap_values": {name: float(v) for name, v in zip(columns.features, global_values)},
         "expected_value": float(result.expected_value)}}}
