@@ -108,9 +108,13 @@ def clarify_config(config: Config, check: str) -> dict:
     """The analysis config of the bias or the explainability baseline (as the SDK's DataConfig,
     BiasConfig / SHAPConfig and ModelConfig would write it)."""
     train = pd.read_csv(storage.join(config.data_dir, "train.csv"))
+    metadata = json.loads(storage.read_text(storage.join(config.model_dir, "metadata.json")))
     document = {"dataset_type": "text/csv", "headers": list(train.columns), "label": LABEL,
+                # the model's own threshold, stated (the original silently used 0.5)
+                "probability_threshold": metadata["threshold"],
                 "predictor": {"model_name": CLARIFY_CHECKS[check], "content_type": "text/csv",
-                              "accept_type": "text/csv"}}
+                              "accept_type": "text/csv", "instance_type": "ml.m5.large",
+                              "initial_instance_count": 1}}
     if check == "model-bias":
         document.update(label_values_or_threshold=[1],
                         facet=[{"name_or_index": FACET, "value_or_threshold": [1]}],
