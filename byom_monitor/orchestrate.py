@@ -9,6 +9,7 @@ import pandas as pd
 from . import workflow
 from .config import Config
 from .experiments import ExperimentStore
+from .runners import runner_for
 
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 EXPERIMENT = "model-monitor-byom"
@@ -32,9 +33,12 @@ def run_scenarios(config: Config, scenarios: Iterable[str],
                   checks: Iterable[str] = CHECKS, progress: Callable[[str], None] = print
                   ) -> pd.DataFrame:
     """For each scenario: ``prepare(scenario)`` writes its datasets (generate_altered.main),
-    then every check runs and is recorded; config.ini's [EXPERIMENT_TRIALS] gets the run id
-    under the scenario's name with ``-`` (concept-drift, ...). Returns scenario x check."""
+    then every check runs and is recorded (in the local store; on SageMaker also as a
+    SageMaker Experiments run whose parameters are the violation locations and counts);
+    config.ini's [EXPERIMENT_TRIALS] gets the run (the trial component on SageMaker) under the
+    scenario's name with ``-`` (concept-drift, ...). Returns scenario x check."""
     store = store_for(config)
+    runner = runner_for(config)
     rows = []
     for scenario in scenarios:
         started = time.perf_counter()
@@ -52,7 +56,12 @@ def run_scenarios(config: Config, scenarios: Iterable[str],
             rows.append({"scenario": scenario, "check": check, "status": result.status,
                          "violations": violations, "seconds": round(seconds, 2)})
         store.finish_run(run_id, time.perf_counter() - started)
-        config.save_trial(scenario.replace("_", "-"), run_id)
+        parameters = {f"{r['check']}-violations": config.get_baseline(f"{r['check']}-violations")
+                      for r in rows if r["scenario"] == scenario}
+        parameters.update({f"{r['check']}-violation-count": str(r["violations"])
+                           for r in rows if r["scenario"] == scenario})
+        tracked = runner.record_run(experiment, run_id, parameters)
+        config.save_trial(scenario.replace("_", "-"), tracked or run_id)
         progress(f"{scenario}: done in {time.perf_counter() - started:.1f} s")
     return pd.DataFrame(rows)
 

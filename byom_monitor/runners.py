@@ -53,6 +53,9 @@ class Execution:
 class Runner(Protocol):
     def run(self, job: ProcessingJob) -> Execution: ...
 
+    def record_run(self, experiment: str, run_name: str, parameters: dict[str, str]) -> str | None:
+        """Record a run with the backend's own experiment tracking (None: nothing to add)."""
+
 
 class LocalRunner:
     """Runs the analyzer in this process under a temporary ``/opt/ml`` look-alike, then copies
@@ -77,6 +80,9 @@ class LocalRunner:
             shutil.rmtree(root, ignore_errors=True)
         return Execution(name, outcome.status, outcome.message, outputs, started,
                          time.perf_counter() - clock)
+
+    def record_run(self, experiment: str, run_name: str, parameters: dict[str, str]) -> None:
+        return None  # the local experiment store (SQLite) already holds every run
 
     def _run_staged(self, job: ProcessingJob, root: Path) -> Outcome:
         for channel in job.inputs:

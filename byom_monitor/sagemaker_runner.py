@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,6 +77,16 @@ class SageMakerRunner:
             for location in storage.list_files(job.output):
                 outputs[location.rsplit("/", 1)[-1]] = location
         return Execution(name, status, message, outputs, started, time.perf_counter() - clock)
+
+    def record_run(self, experiment: str, run_name: str, parameters: dict[str, str]) -> str:
+        """A SageMaker Experiments run with the parameters (as the original's notebook 05 kept
+        the violation locations); returns its trial component name."""
+        from sagemaker.experiments.run import Run
+
+        name = re.sub(r"[^a-zA-Z0-9-]", "-", run_name)[:120]
+        with Run(experiment_name=experiment, run_name=name, sagemaker_session=self.session) as run:
+            run.log_parameters(parameters)
+            return run.experiment_config["RunName"]  # the trial component name
 
     def _on_s3(self, source: str, job_name: str, channel: str) -> str:
         if storage.is_s3(source):

@@ -175,3 +175,12 @@ def test_status_from_the_exit_message():
     assert _status({"ProcessingJobStatus": "Failed", "FailureReason": "AlgorithmError: x"}) == (
         "Failed", "Failed: AlgorithmError: x")
     assert _status({"ProcessingJobStatus": "Stopped"})[0] == "Stopped"
+
+
+def test_runs_are_recorded_as_sagemaker_experiments(aws, runner):
+    parameters = {"data-quality-violations": "s3://bkt/checks/dq/constraint_violations.json",
+                  "data-quality-violation-count": "1"}
+    name = runner.record_run("model-monitor-byom", "model-monitor-byom-concept_drift-2024", parameters)
+    component = runner.session.sagemaker_client.describe_trial_component(TrialComponentName=name)
+    assert {k: v["StringValue"] for k, v in component["Parameters"].items()} == parameters
+    assert "_" not in name  # SageMaker names allow letters, digits and hyphens
