@@ -156,7 +156,7 @@ def _parse_csv_block(path: str, block: bytes, names: list[str], first_line: int)
                 raise DatasetError(f"{path}: line {line} has {found.group(3)} fields, expected "
                                    f"{found.group(1)}") from None
             raise DatasetError(f"{path}: cannot parse CSV near line {first_line}: {exc}") from None
-        except UnicodeDecodeError as exc:
+        except UnicodeDecodeError:
             raise DatasetError(f"{path}: not UTF-8 text (bad byte in the rows from line "
                                f"{first_line} on)") from None
 
