@@ -8,6 +8,7 @@ naming the row or column; the server never crashes on input.
 """
 from __future__ import annotations
 
+import signal
 import sqlite3
 import threading
 import time
@@ -197,3 +198,44 @@ def serve(app: Callable, host: str = "127.0.0.1", port: int = 8080) -> Threading
                          handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m byom_monitor.server``: serve a model folder until interrupted."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m byom_monitor.server",
+                                     description="Serve a prep.py model: POST /invocations "
+                                                 "(text/csv rows -> probabilities), GET /ping.")
+    parser.add_argument("--model-dir", default="models")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--capture", metavar="DESTINATION",
+                        help="capture traffic below this folder or s3:// prefix")
+    parser.add_argument("--endpoint", default="credit-model", help="endpoint name for capture")
+    parser.add_argument("--sampling-percentage", type=float, default=100.0)
+    parser.add_argument("--simulated-time", action="store_true",
+                        help=f"take the captured inference time from the {TIME_HEADER} header")
+    args = parser.parse_args(argv)
+    capture = (DataCapture(args.capture, args.endpoint,
+                           sampling_percentage=args.sampling_percentage)
+               if args.capture else None)
+    server = serve(make_app(args.model_dir, capture=capture, simulated_time=args.simulated_time),
+                   args.host, args.port)
+    print(f"serving {args.model_dir} on http://{args.host}:{server.server_port}/invocations",
+          flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a clean shutdown, like Ctrl-C
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        if capture is not None:
+            capture.close()  # every buffered record is written on a clean shutdown
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -105,3 +105,28 @@ def test_load_8_clients_20000_requests(served, prepared, tmp_path):
     truth = [json.loads(line) for path in (tmp_path / "truth").rglob("*.jsonl")
              for line in path.read_text().splitlines()]
     assert len(truth) == 20_000 and len(list((tmp_path / "truth").rglob("*.jsonl"))) == 6
+
+
+def test_clean_shutdown_writes_every_captured_record(prepared, tmp_path):
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "byom_monitor.server", "--model-dir",
+                               str(prepared["models"]), "--port", str(port), "--capture",
+                               str(tmp_path / "capture")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert "serving" in server.stdout.readline()
+        row = pd.read_csv(prepared["data"] / "test.csv").iloc[:1, :20].to_csv(header=False, index=False)
+        for _ in range(25):
+            assert post(f"http://127.0.0.1:{port}", row.encode())[0] == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=20) == 0
+    records = [line for path in (tmp_path / "capture").rglob("*.jsonl")
+               for line in path.read_text().splitlines()]
+    assert len(records) == 25  # buffered records were written on SIGTERM
