@@ -76,6 +76,11 @@ class LocalRunner:
                     for location in storage.copy_tree(self._local(root, output.source),
                                                       output.destination):
                         outputs[location.replace("\\", "/").rsplit("/", 1)[-1]] = location
+                metrics = root / "output" / "metrics" / "cloudwatch"
+                if metrics.exists():  # what SageMaker would publish to CloudWatch
+                    target = storage.join(job.output, "cloudwatch-metrics")
+                    for location in storage.copy_tree(metrics, target):
+                        outputs[location.replace("\\", "/").rsplit("/", 1)[-1]] = location
         finally:
             shutil.rmtree(root, ignore_errors=True)
         return Execution(name, outcome.status, outcome.message, outputs, started,

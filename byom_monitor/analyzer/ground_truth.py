@@ -41,7 +41,7 @@ class MergeReport:
     ground_truth: int = 0
     matched: int = 0
     captured_without_ground_truth: int = 0
-    ground_truth_for_unknown_events: int = 0
+    ground_truth_for_unknown_events: int = 0  # labels whose event was never captured
     outside_window: int = 0
 
     def to_dict(self) -> dict[str, int]:
@@ -55,7 +55,7 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
     and where the merged JSON Lines went."""
     labels = _ground_truth(ground_truth_location)
     report = MergeReport(ground_truth=len(labels))
-    used: set[str] = set()
+    seen: set[str] = set()  # every captured event, in the window or not
     rows: list[list[str]] = []
     merged_lines: list[str] = []
     output_only = DatasetFormat("capture", capture_index_names=("endpointOutput",))
@@ -71,6 +71,7 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
             except (json.JSONDecodeError, KeyError, TypeError):
                 raise DatasetError(f"{where} is not a capture record with eventMetadata.eventId") from None
             when = parse_time(metadata.get("inferenceTime", ""), where)
+            seen.add(key)
             if (start is not None and when < start) or (end is not None and when >= end):
                 report.outside_window += 1
                 continue
@@ -79,7 +80,6 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
                 report.captured_without_ground_truth += 1
                 continue
             truth = labels[key]
-            used.add(key)
             outputs = _payload_rows(record["captureData"][output_only.capture_index_names[0]], where)
             truth_rows = _payload_rows(truth, f"{ground_truth_location} (eventId {key})")
             if len(truth_rows) != len(outputs):
@@ -91,7 +91,7 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
                                             "groundTruthData": truth,
                                             "captureData": record["captureData"],
                                             "eventMetadata": metadata}))
-    report.ground_truth_for_unknown_events = len(set(labels) - used)
+    report.ground_truth_for_unknown_events = len(set(labels) - seen)
     if not rows:
         raise DatasetError(
             f"{capture_location}: no captured record in the window has ground truth "
