@@ -248,6 +248,8 @@ class Scheduler:
             record.status, record.exit_message = execution.status, execution.exit_message
             record.failure_reason, record.outputs = execution.failure_reason, execution.outputs
             record.metrics = _metrics(execution)
+            record.metrics.update(_endpoint_metrics(self.config.database, schedule.endpoint,
+                                                    *self._window(schedule, scheduled)))
         except Exception as exc:  # an execution fails; the scheduler goes on
             record.status, record.exit_message = "Failed", f"Failed: {exc}"
             record.failure_reason = str(exc)
@@ -322,6 +324,21 @@ def _captured_as_csv(capture: str, start: datetime, end: datetime, config: Confi
     data = frame.iloc[:, 1:]
     data.columns = train_headers[:-1]
     storage.write_text(target, data.assign(**{train_headers[-1]: predicted}).to_csv(index=False))
+
+
+def _endpoint_metrics(database: str, endpoint: str, start: datetime,
+                      end: datetime) -> dict[str, float]:
+    """The endpoint's operational metrics (model server) summed over the window, if recorded."""
+    with closing(sqlite3.connect(database, timeout=30)) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'endpoint_metrics'").fetchone():
+            return {}
+        row = db.execute(
+            "SELECT SUM(invocations), SUM(errors_4xx), SUM(errors_5xx) FROM endpoint_metrics "
+            "WHERE endpoint = ? AND minute >= ? AND minute < ?",
+            (endpoint, start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M"))).fetchone()
+    if row[0] is None:
+        return {}
+    return {"invocations": float(row[0]), "errors_4xx": float(row[1]), "errors_5xx": float(row[2])}
 
 
 def _metrics(execution: Execution) -> dict[str, float]:

@@ -98,8 +98,9 @@ class ModelApp:
     """The WSGI application serving one model."""
 
     def __init__(self, model: CreditRiskModel, *, max_body_bytes: int = MAX_BODY_BYTES,
-                 metrics: OperationalMetrics | None = None) -> None:
+                 metrics: OperationalMetrics | None = None, time_header: str | None = None) -> None:
         self.model, self.max_body_bytes, self.metrics = model, max_body_bytes, metrics
+        self.time_environ = "HTTP_" + time_header.upper().replace("-", "_") if time_header else None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
@@ -117,7 +118,9 @@ class ModelApp:
         except Exception as exc:  # the server must answer, whatever the model does
             status, payload = 500, f"internal error: {type(exc).__name__}: {exc}\n".encode()
         if self.metrics is not None:
-            self.metrics.observe(status, (time.perf_counter() - started) * 1000)
+            stamp = environ.get(self.time_environ) if self.time_environ else None
+            when = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+            self.metrics.observe(status, (time.perf_counter() - started) * 1000, when)
         return _answer(start_response, status, payload, "text/csv" if status == 200 else "text/plain")
 
     def _body(self, environ: dict[str, Any]) -> bytes:
@@ -186,7 +189,8 @@ def make_app(model_dir: str | Path, *, capture: DataCapture | None = None,
     """The served application: the model, wrapped in capture when given. With
     ``simulated_time`` the ``X-Byom-Inference-Time`` header sets the captured inference time
     (for replaying traffic with simulated timestamps)."""
-    app: Callable = ModelApp(CreditRiskModel.load(model_dir), metrics=metrics)
+    header = TIME_HEADER if simulated_time else None
+    app: Callable = ModelApp(CreditRiskModel.load(model_dir), metrics=metrics, time_header=header)
     if capture is not None:
         app = CaptureMiddleware(app, capture, time_header=TIME_HEADER if simulated_time else None)
     return app
@@ -216,12 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sampling-percentage", type=float, default=100.0)
     parser.add_argument("--simulated-time", action="store_true",
                         help=f"take the captured inference time from the {TIME_HEADER} header")
+    parser.add_argument("--database", help="SQLite file for per-minute operational metrics")
     args = parser.parse_args(argv)
     capture = (DataCapture(args.capture, args.endpoint,
                            sampling_percentage=args.sampling_percentage)
                if args.capture else None)
-    server = serve(make_app(args.model_dir, capture=capture, simulated_time=args.simulated_time),
-                   args.host, args.port)
+    metrics = OperationalMetrics(args.database, args.endpoint) if args.database else None
+    server = serve(make_app(args.model_dir, capture=capture, metrics=metrics,
+                            simulated_time=args.simulated_time), args.host, args.port)
     print(f"serving {args.model_dir} on http://{args.host}:{server.server_port}/invocations",
           flush=True)
     stop = threading.Event()
@@ -234,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         server.shutdown()
         if capture is not None:
             capture.close()  # every buffered record is written on a clean shutdown
+        if metrics is not None:
+            metrics.flush()
     return 0
 
 
