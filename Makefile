@@ -3,11 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: example test clean
+.PHONY: example test demo clean
 
 example: $(VENV)/.installed  ## prepare data + model, then run notebooks 01-06 headless (local backend)
 	$(PY) prep.py
 	$(PY) -m byom_monitor.run_notebooks
+
+demo: $(VENV)/.installed  ## continuous monitoring: server, capture, replayed traffic, schedules, alert
+	test -f models/metadata.json || $(PY) prep.py
+	$(PY) -m byom_monitor.demo
 
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest
