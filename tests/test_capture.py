@@ -104,3 +104,14 @@ def test_a_crash_loses_at_most_the_buffer(tmp_path):
         capture.record(str(i).encode(), "text/csv", b"0", "text/csv")
     on_disk = lines_in(tmp_path)  # the process "dies" here: no close()
     assert len(on_disk) == 1000 and 1050 - len(on_disk) < capture.flush_records
+
+
+def test_capture_to_s3(s3_bucket):
+    from byom_monitor import storage
+
+    with DataCapture(f"{s3_bucket}/capture", "credit", flush_records=10) as capture:
+        for _ in range(25):
+            capture.record(b"1,2", "text/csv", b"0.5", "text/csv", when=WHEN)
+    files = storage.list_files(f"{s3_bucket}/capture/credit/AllTraffic/2024/01/01/10")
+    assert len(files) == 3
+    assert sum(len(storage.read_text(f).splitlines()) for f in files) == 25

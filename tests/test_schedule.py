@@ -156,3 +156,18 @@ def test_killed_scheduler_finishes_every_window_exactly_once(monitored, tmp_path
     executions = store.executions("dq-15min")
     assert {e.scheduled_time for e in executions} == windows and len(executions) == 16
     assert all(e.status in ("Completed", "CompletedWithViolations") for e in executions)
+
+
+def test_bias_schedule_analyses_the_captured_window(monitored):
+    config, folder = monitored
+    workflow.clarify_baseline(config, "model-bias")
+    store = ScheduleStore(config.database)
+    store.create(Schedule("bias-2h", "model-bias", "cron(0 0/2 ? * * *)", "credit-model",
+                          str(folder / "capture"), created=START.isoformat()))
+    records = Scheduler(config, store).run_due(START + timedelta(hours=4))
+    assert [r.status for r in records] != [] and all(r.status != "Failed" for r in records)
+    captured = pd.read_csv(folder / "results" / "monitoring" / "bias-2h" / "2024" / "01" / "01"
+                           / "04" / "input" / "captured.csv")
+    assert len(captured) == 700 and list(captured.columns)[-1] == "credit_risk"
+    analysis = json.loads(open(records[-1].outputs["analysis.json"]).read())
+    assert "post_training_bias_metrics" in analysis
