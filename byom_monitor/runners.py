@@ -56,6 +56,10 @@ class Runner(Protocol):
     def record_run(self, experiment: str, run_name: str, parameters: dict[str, str]) -> str | None:
         """Record a run with the backend's own experiment tracking (None: nothing to add)."""
 
+    def publish_metrics(self, namespace: str, dimensions: dict[str, str],
+                        metrics: dict[str, float], when: datetime) -> None:
+        """Publish execution metrics where the backend keeps them (CloudWatch on AWS)."""
+
 
 class LocalRunner:
     """Runs the analyzer in this process under a temporary ``/opt/ml`` look-alike, then copies
@@ -88,6 +92,10 @@ class LocalRunner:
 
     def record_run(self, experiment: str, run_name: str, parameters: dict[str, str]) -> None:
         return None  # the local experiment store (SQLite) already holds every run
+
+    def publish_metrics(self, namespace: str, dimensions: dict[str, str],
+                        metrics: dict[str, float], when: datetime) -> None:
+        return None  # locally the executions' metrics live in the SQLite store
 
     def _run_staged(self, job: ProcessingJob, root: Path) -> Outcome:
         for channel in job.inputs:

@@ -88,6 +88,16 @@ class SageMakerRunner:
             run.log_parameters(parameters)
             return run.experiment_config["RunName"]  # the trial component name
 
+    def publish_metrics(self, namespace: str, dimensions: dict[str, str],
+                        metrics: dict[str, float], when: datetime) -> None:
+        """CloudWatch datums (spec G), 20 per call; infinite values are left out."""
+        cloudwatch = self.session.boto_session.client("cloudwatch")
+        data = [{"MetricName": name, "Timestamp": when, "Value": float(value),
+                 "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]}
+                for name, value in metrics.items() if abs(value) != float("inf")]
+        for start in range(0, len(data), 20):
+            cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + 20])
+
     def _on_s3(self, source: str, job_name: str, channel: str) -> str:
         if storage.is_s3(source):
             return source

@@ -184,3 +184,18 @@ def test_runs_are_recorded_as_sagemaker_experiments(aws, runner):
     component = runner.session.sagemaker_client.describe_trial_component(TrialComponentName=name)
     assert {k: v["StringValue"] for k, v in component["Parameters"].items()} == parameters
     assert "_" not in name  # SageMaker names allow letters, digits and hyphens
+
+
+def test_execution_metrics_are_published_to_cloudwatch(aws, runner):
+    from datetime import datetime, timezone
+
+    when = datetime(2024, 1, 1, 3, tzinfo=timezone.utc)
+    metrics = {f"feature_baseline_drift_f{i}": i / 100 for i in range(25)}
+    metrics["broken"] = float("inf")
+    runner.publish_metrics("aws/sagemaker/Endpoints/data-metrics",
+                           {"Endpoint": "credit-model", "MonitoringSchedule": "dq"}, metrics, when)
+    listed = aws[0].client("cloudwatch").list_metrics(
+        Namespace="aws/sagemaker/Endpoints/data-metrics")["Metrics"]
+    assert len(listed) == 25  # in two calls of at most 20; the infinite value is left out
+    assert listed[0]["Dimensions"] == [{"Name": "Endpoint", "Value": "credit-model"},
+                                       {"Name": "MonitoringSchedule", "Value": "dq"}]
