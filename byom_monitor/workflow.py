@@ -52,16 +52,21 @@ def _check_output(config: Config, check: str) -> str:
     return storage.join(config.store, "checks", check, stamp)
 
 
+def _record_baseline(config: Config, check: str, baseline: Baseline, dataset: str) -> Baseline:
+    """Where the baseline's files and data are, in config.ini's [BASELINES]."""
+    config.save_baseline(f"{check}-statistics", baseline.statistics.location)
+    config.save_baseline(f"{check}-constraints", baseline.constraints.location)
+    config.save_baseline(f"{check}-baseline-data", dataset)
+    return baseline
+
+
 # -- data quality ---------------------------------------------------------------------------------
 def data_quality_baseline(config: Config) -> Baseline:
     """Statistics and suggested constraints of the training features (no label, no prediction)."""
     dataset = storage.join(config.data_dir, "train_data_no_target.csv")
     run(config, data_quality_job(dataset, _baseline_folder(config, "data-quality")))
-    baseline = Baseline.from_folder(_baseline_folder(config, "data-quality"))
-    config.save_baseline("data-quality-statistics", baseline.statistics.location)
-    config.save_baseline("data-quality-constraints", baseline.constraints.location)
-    config.save_baseline("data-quality-baseline-data", dataset)
-    return baseline
+    return _record_baseline(config, "data-quality",
+                            Baseline.from_folder(_baseline_folder(config, "data-quality")), dataset)
 
 
 def data_quality_check(config: Config) -> CheckResult:
@@ -84,10 +89,7 @@ def model_quality_baseline(config: Config) -> Baseline:
     run(config, model_quality_job(dataset, _baseline_folder(config, "model-quality"),
                                   MODEL_QUALITY_ATTRIBUTES))
     baseline = Baseline.from_folder(_baseline_folder(config, "model-quality"), model_quality=True)
-    config.save_baseline("model-quality-statistics", baseline.statistics.location)
-    config.save_baseline("model-quality-constraints", baseline.constraints.location)
-    config.save_baseline("model-quality-baseline-data", dataset)
-    return baseline
+    return _record_baseline(config, "model-quality", baseline, dataset)
 
 
 def model_quality_check(config: Config) -> CheckResult:
