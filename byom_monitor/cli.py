@@ -236,7 +236,7 @@ def _schedule(args: argparse.Namespace, config: Any) -> int:
 def _executions(args: argparse.Namespace, config: Any) -> int:
     from .schedule import ScheduleStore
 
-    for record in ScheduleStore(config.database).executions(args.schedule):
+    for record in ScheduleStore(config.database).list_executions(args.schedule):
         print(f"{record.schedule}\t{record.scheduled_time}\t{record.status}\t{record.exit_message}")
     return 0
 

@@ -207,7 +207,7 @@ class ScheduleStore:
                         record.exit_message, record.failure_reason, json.dumps(record.outputs),
                         json.dumps(record.metrics)))
 
-    def executions(self, name: str | None = None) -> list[ExecutionRecord]:
+    def list_executions(self, name: str | None = None) -> list[ExecutionRecord]:
         query, parameters = "SELECT * FROM executions", ()
         if name:
             query, parameters = query + " WHERE schedule = ?", (name,)
@@ -217,8 +217,21 @@ class ScheduleStore:
                                 json.loads(r[6] or "{}")) for r in rows]
 
     def latest(self, name: str) -> ExecutionRecord | None:
-        finished = [e for e in self.executions(name) if e.status in TERMINAL]
+        finished = [e for e in self.list_executions(name) if e.status in TERMINAL]
         return finished[-1] if finished else None
+
+    def latest_violations(self, name: str) -> list[dict[str, Any]]:
+        """The violations of the schedule's latest finished execution (like the SDK's
+        ``latest_monitoring_constraint_violations``); empty when it found none."""
+        location = (self.latest(name) or ExecutionRecord(name, "", "")).outputs.get(
+            "constraint_violations.json")
+        return json.loads(storage.read_text(location))["violations"] if location else []
+
+    def latest_statistics(self, name: str) -> dict[str, Any] | None:
+        """statistics.json (or Clarify's analysis.json) of the latest finished execution."""
+        outputs = (self.latest(name) or ExecutionRecord(name, "", "")).outputs
+        location = outputs.get("statistics.json") or outputs.get("analysis.json")
+        return json.loads(storage.read_text(location)) if location else None
 
 
 # -- running windows ------------------------------------------------------------------------------
@@ -236,7 +249,7 @@ class Scheduler:
         for schedule in self.store.list():
             if schedule.status != "Scheduled":
                 continue
-            finished = {e.scheduled_time for e in self.store.executions(schedule.name)
+            finished = {e.scheduled_time for e in self.store.list_executions(schedule.name)
                         if e.status in TERMINAL}
             created = datetime.fromisoformat(schedule.created)
             for scheduled in Cron.parse(schedule.cron).between(created, now):

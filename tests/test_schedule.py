@@ -113,7 +113,7 @@ def test_scheduled_windows_metrics_and_alerts(monitored):
         later = scheduler.run_due(START + timedelta(hours=4))              # windows 3-4
     finally:
         receiver.shutdown()
-    dq = [e for e in store.executions("dq-hourly")]
+    dq = [e for e in store.list_executions("dq-hourly")]
     assert [e.status for e in dq] == ["Completed", "Completed", "CompletedWithViolations",
                                       "CompletedWithViolations"]
     assert len(first) == 4 and len(later) == 4  # nothing repeated, nothing skipped
@@ -121,8 +121,10 @@ def test_scheduled_windows_metrics_and_alerts(monitored):
     assert all(e.metrics["feature_baseline_drift_duration"] <= 0.1 for e in dq[:2])
     assert sum(e.metrics["invocations"] for e in dq) == 1400  # the server's own counts
     assert all(e.metrics["errors_5xx"] == 0 for e in dq)
-    mq = store.executions("mq-hourly")
+    mq = store.list_executions("mq-hourly")
     assert all(e.status != "Failed" and 0 < e.metrics["accuracy"] <= 1 for e in mq)
+    assert [v["feature_name"] for v in store.latest_violations("dq-hourly")] == ["duration"]
+    assert store.latest_statistics("mq-hourly")["binary_classification_metrics"]["accuracy"]
     alerts = receiver.RequestHandlerClass.received
     assert sorted(a["scheduled_time"] for a in alerts) == [
         (START + timedelta(hours=h)).isoformat() for h in (3, 4)]
@@ -142,18 +144,18 @@ def test_killed_scheduler_finishes_every_window_exactly_once(monitored, tmp_path
     deadline = time.time() + 120
     while time.time() < deadline and process.poll() is None:
         if sum(e.status == "CompletedWithViolations" or e.status == "Completed"
-               for e in store.executions("dq-15min")) >= 3:
+               for e in store.list_executions("dq-15min")) >= 3:
             break
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    finished_before = {e.scheduled_time for e in store.executions("dq-15min")
+    finished_before = {e.scheduled_time for e in store.list_executions("dq-15min")
                        if e.status != "InProgress"}
     assert 3 <= len(finished_before) < 16  # killed mid-run
     rerun = Scheduler(config, store).run_due(now)
     windows = {(START + timedelta(minutes=15 * i)).isoformat() for i in range(1, 17)}
     assert {r.scheduled_time for r in rerun} == windows - finished_before  # no repeats
-    executions = store.executions("dq-15min")
+    executions = store.list_executions("dq-15min")
     assert {e.scheduled_time for e in executions} == windows and len(executions) == 16
     assert all(e.status in ("Completed", "CompletedWithViolations") for e in executions)
 
