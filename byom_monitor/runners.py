@@ -60,6 +60,9 @@ class Runner(Protocol):
                         metrics: dict[str, float], when: datetime) -> None:
         """Publish execution metrics where the backend keeps them (CloudWatch on AWS)."""
 
+    def prepare_predictors(self, model_dir: str, names: list[str]) -> None:
+        """Make the models that Clarify jobs call by these names available."""
+
 
 class LocalRunner:
     """Runs the analyzer in this process under a temporary ``/opt/ml`` look-alike, then copies
@@ -96,6 +99,9 @@ class LocalRunner:
     def publish_metrics(self, namespace: str, dimensions: dict[str, str],
                         metrics: dict[str, float], when: datetime) -> None:
         return None  # locally the executions' metrics live in the SQLite store
+
+    def prepare_predictors(self, model_dir: str, names: list[str]) -> None:
+        return None  # locally the names resolve through config.ini's [predictors]
 
     def _run_staged(self, job: ProcessingJob, root: Path) -> Outcome:
         for channel in job.inputs:

@@ -5,8 +5,8 @@ Baselines use the SDK's monitor classes as the original did (``DefaultModelMonit
 ``Processor`` with the managed image from ``image_uris.retrieve`` and the job's environment,
 inputs and outputs. Local inputs are uploaded to S3 first; results must go to S3 (the store of
 config.ini). The Clarify predictor is a SageMaker Model with the name the analysis config gives
-(``predictor.model_name``); creating it is up to the user (the original built ``e2e-model`` from
-its model artefacts).
+(``predictor.model_name``), as in the original; :meth:`SageMakerRunner.prepare_predictors`
+creates it from the prep.py model when it does not exist (:mod:`byom_monitor.sagemaker_model`).
 """
 from __future__ import annotations
 
@@ -97,6 +97,22 @@ class SageMakerRunner:
                 for name, value in metrics.items() if abs(value) != float("inf")]
         for start in range(0, len(data), 20):
             cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + 20])
+
+    def prepare_predictors(self, model_dir: str, names: list[str]) -> None:
+        """Create the SageMaker Models Clarify calls, for the names that do not exist yet."""
+        from botocore.exceptions import ClientError
+
+        from .sagemaker_model import create_models
+
+        missing = []
+        for name in names:
+            try:
+                self.session.sagemaker_client.describe_model(ModelName=name)
+            except ClientError:
+                missing.append(name)
+        if missing:
+            create_models(model_dir, self.session, self.role,
+                          f"{self.staging}/model/model.tar.gz", tuple(missing))
 
     def _on_s3(self, source: str, job_name: str, channel: str) -> str:
         if storage.is_s3(source):

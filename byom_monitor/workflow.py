@@ -141,6 +141,7 @@ def clarify_baseline(config: Config, check: str) -> ClarifyResult:
     """The bias (``model-bias``) or explainability (``model-explainability``) baseline of the
     model on its training data."""
     folder = _baseline_folder(config, check)
+    runner_for(config).prepare_predictors(config.model_dir, [CLARIFY_CHECKS[check]])
     analysis_config = storage.join(folder, "input", "analysis_config.json")
     storage.write_text(analysis_config, json.dumps(clarify_config(config, check), indent=2))
     dataset = storage.join(config.data_dir, "train.csv")
