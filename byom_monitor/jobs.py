@@ -29,6 +29,7 @@ class JobInput:
     name: str
     source: str        # local path or s3:// URI (a file, or a folder / prefix)
     destination: str   # container path
+    include: tuple[str, ...] = ()  # only these sub-folders of source (empty: all of it)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from . import storage
 from .analyzer.contract import run_job
 from .clarify.job import ClarifyJob, run_clarify
 from .config import Config
-from .jobs import CLARIFY, CLARIFY_CONFIG_INPUT, CLARIFY_DATA_INPUT, PROCESSING, ProcessingJob
+from .jobs import CLARIFY, CLARIFY_CONFIG_INPUT, CLARIFY_DATA_INPUT, PROCESSING, JobInput, ProcessingJob
 from .outcome import Outcome
 
 
@@ -107,7 +107,7 @@ class LocalRunner:
         for channel in job.inputs:
             target = self._local(root, channel.destination)
             target.mkdir(parents=True, exist_ok=True)
-            sources = storage.list_files(channel.source)
+            sources = _input_files(channel)
             if not sources:
                 return Outcome("Failed", f"Failed: input {channel.name}: nothing at "
                                          f"{channel.source}")
@@ -133,6 +133,18 @@ class LocalRunner:
     @staticmethod
     def _local(root: Path, container_path: str) -> Path:
         return root / container_path.removeprefix("/opt/ml/").lstrip("/")
+
+
+def _input_files(channel: JobInput) -> list[str]:
+    """The files of an input channel (only its ``include`` sub-folders, when given)."""
+    if not channel.include:
+        return storage.list_files(channel.source)
+    files = []
+    for folder in channel.include:
+        location = storage.join(channel.source, *folder.split("/"))
+        if storage.exists(location):
+            files.extend(storage.list_files(location))
+    return files
 
 
 def runner_for(config: Config) -> Runner:

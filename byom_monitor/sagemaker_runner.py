@@ -17,12 +17,13 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from dataclasses import replace
+from typing import Any, Collection
 
 from . import storage
 from .config import Config, ConfigError
-from .jobs import CLARIFY, ProcessingJob
-from .runners import Execution
+from .jobs import CLARIFY, JobInput, ProcessingJob
+from .runners import Execution, _input_files
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
@@ -68,8 +69,13 @@ class SageMakerRunner:
                              f"{job.output}", started=started)
         sources = {channel.name: self._on_s3(channel.source, name, channel.name)
                    for channel in job.inputs}
-        runner = getattr(self, "_" + job.purpose.replace("-", "_"), self._processor)
-        runner(job, name, sources)
+        manifests = {channel.name: self._manifest(channel, sources[channel.name], name)
+                     for channel in job.inputs if channel.include}
+        if manifests:  # only the window's hours: a manifest of their files, a plain Processor
+            self._processor(job, name, {**sources, **manifests}, set(manifests))
+        else:
+            runner = getattr(self, "_" + job.purpose.replace("-", "_"), self._processor)
+            runner(job, name, sources)
         description = self.session.describe_processing_job(name)
         status, message = _status(description)
         outputs = {}
@@ -131,7 +137,17 @@ class SageMakerRunner:
                 "max_runtime_in_seconds": job.max_runtime_in_seconds,
                 "sagemaker_session": self.session, "base_job_name": job.base_job_name}
 
-    def _processor(self, job: ProcessingJob, name: str, sources: dict[str, str]) -> None:
+    def _manifest(self, channel: JobInput, source: str, job_name: str) -> str:
+        """An S3 manifest listing the files of the channel's ``include`` sub-folders."""
+        files = _input_files(replace(channel, source=source))
+        prefix = source.rstrip("/") + "/"
+        manifest = [{"prefix": prefix}] + [f[len(prefix):] for f in files]
+        location = f"{self.staging}/{job_name}/{channel.name}.manifest"
+        storage.write_text(location, json.dumps(manifest))
+        return location
+
+    def _processor(self, job: ProcessingJob, name: str, sources: dict[str, str],
+                   manifests: Collection[str] = ()) -> None:
         framework = "clarify" if job.image == CLARIFY else "model-monitor"
         processor = Processor(role=self.role, image_uri=image_uris.retrieve(
             framework, self.session.boto_region_name), instance_count=self.instance_count,
@@ -140,7 +156,9 @@ class SageMakerRunner:
             max_runtime_in_seconds=job.max_runtime_in_seconds, sagemaker_session=self.session)
         processor.run(
             inputs=[ProcessingInput(source=sources[c.name], destination=c.destination,
-                                    input_name=c.name) for c in job.inputs],
+                                    input_name=c.name,
+                                    s3_data_type="ManifestFile" if c.name in manifests
+                                    else "S3Prefix") for c in job.inputs],
             outputs=[ProcessingOutput(source=o.source, destination=o.destination,
                                       output_name=o.name) for o in job.outputs],
             wait=True, logs=False, job_name=name)

@@ -304,13 +304,15 @@ class Scheduler:
                   "sagemaker_endpoint_name": schedule.endpoint,
                   "sagemaker_monitoring_schedule_name": schedule.name,
                   "publish_cloudwatch_metrics": "Enabled"}
+        hours = _hours(start, end)
         if schedule.check == "data-quality":
             job = data_quality_job(capture, output,
                                    constraints=config.get_baseline("data-quality-constraints"),
                                    statistics=config.get_baseline("data-quality-statistics"))
             fmt = {"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}}
             job = replace(job, environment={**job.environment, **window,
-                                            "dataset_format": json.dumps(fmt)})
+                                            "dataset_format": json.dumps(fmt)},
+                          inputs=_only_hours(job.inputs, hours))
         elif schedule.check == "model-quality":
             attributes = {"problem_type": "BinaryClassification", "probability_attribute": "0",
                           "probability_threshold_attribute": str(_threshold(config))}
@@ -319,8 +321,8 @@ class Scheduler:
             job = replace(job, environment={
                 **job.environment, **window, "ground_truth_source": GROUND_TRUTH_INPUT,
                 "dataset_format": json.dumps({"sagemakerCaptureJson": {}})},
-                inputs=job.inputs + (JobInput("ground_truth", schedule.ground_truth,
-                                              GROUND_TRUTH_INPUT),))
+                inputs=_only_hours(job.inputs, hours)
+                + (JobInput("ground_truth", schedule.ground_truth, GROUND_TRUTH_INPUT),))
         else:
             dataset = storage.join(output, "input", "captured.csv")
             _captured_as_csv(capture, start, end, config, dataset)
@@ -328,6 +330,22 @@ class Scheduler:
                               dataset, output,
                               baseline_analysis=config.get_baseline(f"{schedule.check}-analysis"))
         return runner_for(config).run(job)
+
+
+def _hours(start: datetime, end: datetime) -> tuple[str, ...]:
+    """The capture hour folders (yyyy/mm/dd/hh) that hold records of [start, end)."""
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    folders = []
+    while hour < end:
+        folders.append(hour.strftime("%Y/%m/%d/%H"))
+        hour += timedelta(hours=1)
+    return tuple(folders)
+
+
+def _only_hours(inputs: tuple[JobInput, ...], hours: tuple[str, ...]) -> tuple[JobInput, ...]:
+    """The capture input restricted to the window's hours (the baselines stay whole)."""
+    return tuple(replace(i, include=hours) if i.name == "baseline_dataset_input" else i
+                 for i in inputs)
 
 
 def _threshold(config: Config) -> float:

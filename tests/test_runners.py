@@ -45,3 +45,17 @@ def test_inputs_and_outputs_on_s3(data, s3_bucket):
     assert execution.output("statistics.json") == f"{s3_bucket}/out/statistics.json"
     statistics = json.loads(storage.read_text(execution.output("statistics.json")))
     assert statistics["dataset"]["item_count"] == 600  # both files of the prefix
+
+
+def test_include_stages_only_the_listed_folders(data):
+    from dataclasses import replace
+
+    for hour in ("09", "10"):
+        folder = data / "capture" / "2024" / "01" / "01" / hour
+        folder.mkdir(parents=True)
+        (folder / "part.csv").write_text((data / "train.csv").read_text())
+    job = jobs.data_quality_job(str(data / "capture"), str(data / "out"))
+    job = replace(job, inputs=(replace(job.inputs[0], include=("2024/01/01/10", "2024/01/01/11")),))
+    execution = LocalRunner().run(job)
+    statistics = json.loads((data / "out" / "statistics.json").read_text())
+    assert execution.ok and statistics["dataset"]["item_count"] == 300  # one hour's file only

@@ -237,3 +237,22 @@ def test_the_packaged_model_scores_like_the_model(prepared, tmp_path):
     assert (text, content_type) == ("0.25\n", "text/csv")
     with pytest.raises(ValueError, match="text/csv only"):
         inference.input_fn(b"{}", "application/json")
+
+
+def test_window_inputs_become_a_manifest_of_the_hours(aws, runner):
+    for hour in ("09", "10", "11"):
+        storage.write_text(f"s3://bkt/capture/ep/AllTraffic/2024/01/01/{hour}/a.jsonl", "{}\n")
+    job = jobs.data_quality_job("s3://bkt/capture/ep/AllTraffic", "s3://bkt/monitoring/dq",
+                                constraints="s3://bkt/c.json", statistics="s3://bkt/s.json")
+    channel = job.inputs[0]
+    from dataclasses import replace
+
+    job = replace(job, inputs=(replace(channel, include=("2024/01/01/10", "2024/01/01/11")),)
+                  + job.inputs[1:])
+    runner.run(job)
+    (request,) = aws[1]
+    source = request["ProcessingInputs"][0]["S3Input"]
+    assert source["S3DataType"] == "ManifestFile"
+    manifest = json.loads(storage.read_text(source["S3Uri"]))
+    assert manifest == [{"prefix": "s3://bkt/capture/ep/AllTraffic/"},
+                        "2024/01/01/10/a.jsonl", "2024/01/01/11/a.jsonl"]
