@@ -2,7 +2,6 @@
 issue 7 (server, replay, schedules over several windows, stored metrics, a webhook alert)."""
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading

@@ -5,7 +5,6 @@ the model's features, one-hot encodes them as the fitted preprocessor does (``en
 the categories of each categorical column; unknown codes become all zeros) and answers one
 probability per line. No scikit-learn pickle has to load in the container.
 """
-import io
 import json
 import os
 
