@@ -158,8 +158,7 @@ def _check(args: argparse.Namespace, config: Any) -> int:
 
     result = run_check(config, args.check)
     print(result.outcome.message, file=sys.stderr)
-    violations = result.violations if isinstance(result.violations, list) else \
-        result.violations.body_dict["violations"]
+    violations = result.violation_list
     _print({"status": result.status, "violations": violations})
     return 3 if args.fail_on_violations and violations else 0
 

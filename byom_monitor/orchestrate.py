@@ -48,7 +48,7 @@ def run_scenarios(config: Config, scenarios: Iterable[str],
             clock = time.perf_counter()
             result = run_check(config, check)
             seconds = time.perf_counter() - clock
-            violations = _violation_count(result)
+            violations = len(result.violation_list)
             outputs = {**result.outcome.outputs,
                        "dataset": config.get_dataset(f"{check}-modified-data")}
             store.record_check(run_id, check, result.status, result.outcome.message, violations,
@@ -64,12 +64,6 @@ def run_scenarios(config: Config, scenarios: Iterable[str],
         config.save_trial(scenario.replace("_", "-"), tracked or run_id)
         progress(f"{scenario}: done in {time.perf_counter() - started:.1f} s")
     return pd.DataFrame(rows)
-
-
-def _violation_count(result) -> int:
-    if hasattr(result, "violations_df"):
-        return len(result.violations)
-    return len(result.violations.body_dict.get("violations", []))
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:

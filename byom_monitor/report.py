@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import storage  # noqa: E402
-from .analyzer.data_quality import MonitoringConfig, _baseline_sketch  # noqa: E402
+from .analyzer.data_quality import MonitoringConfig, baseline_sketch  # noqa: E402
 from .config import Config  # noqa: E402
 from .drift import numerical_distance  # noqa: E402
 from .orchestrate import CHECKS, EXPERIMENT, store_for  # noqa: E402
@@ -87,8 +87,8 @@ def feature_drift(results: Results, scenario: str) -> plt.Figure:
     for feature in current["features"]:
         if feature["name"] in base and "numerical_statistics" in feature:
             names.append(feature["name"])
-            distances.append(numerical_distance(_baseline_sketch(base[feature["name"]], "baseline"),
-                                                _baseline_sketch(feature, "current"),
+            distances.append(numerical_distance(baseline_sketch(base[feature["name"]], "baseline"),
+                                                baseline_sketch(feature, "current"),
                                                 config.comparison_method))
     figure, axes = _figure(f"{scenario}: feature baseline drift ({config.comparison_method} "
                            f"L-infinity distance)")

@@ -124,6 +124,10 @@ class CheckResult:
     def status(self) -> str:
         return self.outcome.status
 
+    @property
+    def violation_list(self) -> list[dict[str, Any]]:
+        return self.violations.body_dict.get("violations", [])
+
 
 class AnalyzerFailed(RuntimeError):
     """The job ended ``Failed``; the message says why."""
@@ -190,7 +194,8 @@ def suggest_model_quality_baseline(data: pd.DataFrame | str, output_path: str, *
                              probability_attribute, probability_threshold_attribute)
     outcome = _run(data, output_path, dataset_format, env)
     statistics = _with_textbook_r2(
-        ModelQualityStatistics.from_uri(outcome.outputs["statistics.json"]), data, env)
+        ModelQualityStatistics.from_uri(outcome.outputs["statistics.json"]), data, env,
+        dataset_format)
     return Baseline(statistics, Document.from_uri(outcome.outputs["constraints.json"]))
 
 
@@ -207,7 +212,8 @@ def check_model_quality(data: pd.DataFrame | str, baseline: Baseline | str,
                              probability_attribute, probability_threshold_attribute)
     outcome = _run(data, output_path, dataset_format, {**env, "baseline_constraints": constraints})
     statistics = _with_textbook_r2(
-        ModelQualityStatistics.from_uri(outcome.outputs["statistics.json"]), data, env)
+        ModelQualityStatistics.from_uri(outcome.outputs["statistics.json"]), data, env,
+        dataset_format)
     return CheckResult(outcome, statistics,
                        Violations.from_uri(outcome.outputs["constraint_violations.json"]))
 
@@ -224,7 +230,8 @@ def _model_quality_env(problem_type: str, ground_truth: str, inference: str | No
 
 
 def _with_textbook_r2(statistics: ModelQualityStatistics, data: pd.DataFrame | str,
-                      env: dict[str, str]) -> ModelQualityStatistics:
+                      env: dict[str, str], dataset_format: dict[str, Any] | None
+                      ) -> ModelQualityStatistics:
     """For regression, the textbook R-squared beside the service-compatible r2."""
     if env["problem_type"] != "Regression":
         return statistics
@@ -232,7 +239,8 @@ def _with_textbook_r2(statistics: ModelQualityStatistics, data: pd.DataFrame | s
     if frame is None:
         from ..datasets import DatasetFormat, read_chunks
 
-        frame = pd.concat(c.frame for c in read_chunks(data, DatasetFormat("csv", header=True)))
+        fmt = DatasetFormat.parse(dataset_format or CSV_WITH_HEADER)
+        frame = pd.concat(c.frame for c in read_chunks(data, fmt))
     attributes = Attributes(problem_type="Regression", ground_truth=env["ground_truth_attribute"],
                             inference=env.get("inference_attribute"))
     statistics.textbook_r2 = textbook_r2(evaluation_from_frame(frame, attributes, str(data)[:80]))

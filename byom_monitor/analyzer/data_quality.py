@@ -240,7 +240,7 @@ def _drift_violation(baseline: dict[str, Any], state: ColumnState, config: "Moni
     name, kind = baseline.get("name"), baseline.get("inferred_type")
     current_kind = state.inferred_type
     if kind in dt.NUMERIC_TYPES and current_kind in dt.NUMERIC_TYPES:
-        sketch = _baseline_sketch(baseline, source)
+        sketch = baseline_sketch(baseline, source)
         distance = numerical_distance(sketch, state.sketch, config.comparison_method)
         if math.isnan(distance):
             return None
@@ -273,7 +273,7 @@ def _drift_violation(baseline: dict[str, Any], state: ColumnState, config: "Moni
     return None
 
 
-def _baseline_sketch(feature: dict[str, Any], source: str) -> KLLSketch:
+def baseline_sketch(feature: dict[str, Any], source: str) -> KLLSketch:
     try:
         kll = feature["numerical_statistics"]["distribution"]["kll"]["sketch"]
         parameters = kll.get("parameters", {})

@@ -34,6 +34,10 @@ class ClarifyResult:
     def status(self) -> str:
         return self.outcome.status
 
+    @property
+    def violation_list(self) -> list[dict[str, Any]]:
+        return self.violations
+
     def location(self, name: str) -> str | None:
         return self.outcome.outputs.get(name)
 
