@@ -201,7 +201,7 @@ def _last_line_end(data: bytes) -> int:
 def _json_chunks(files: list[str]) -> Iterator[Chunk]:
     for path in files:
         records: list[dict[str, Any]] = []
-        for number, line in _text_lines(path):
+        for number, line in text_lines(path):
             if not line.strip():
                 continue
             try:
@@ -234,7 +234,7 @@ def _json_chunk(path: str, records: list[dict[str, Any]]) -> Chunk:
     return Chunk(frame, path, text)
 
 
-def _text_lines(path: str) -> Iterator[tuple[int, str]]:
+def text_lines(path: str) -> Iterator[tuple[int, str]]:
     with storage.open_binary(path) as stream:
         for number, raw in enumerate(stream.iter_lines() if hasattr(stream, "iter_lines")
                                      else stream, start=1):
@@ -254,7 +254,7 @@ def _capture_chunks(files: list[str], dataset_format: DatasetFormat, start: date
     width: int | None = None
     names: list[str] = []
     for path in files:
-        for number, line in _text_lines(path):
+        for number, line in text_lines(path):
             if not line.strip():
                 continue
             for row in capture_rows(path, number, line, dataset_format, start, end):
@@ -294,7 +294,7 @@ def capture_rows(path: str, number: int, line: str, dataset_format: DatasetForma
     for index_name in dataset_format.capture_index_names:
         if index_name not in capture:
             raise DatasetError(f"{path}: line {number} has no captureData.{index_name}")
-        parts.append(_payload_rows(capture[index_name], f"{path}: line {number}"))
+        parts.append(payload_rows(capture[index_name], f"{path}: line {number}"))
     if len(parts) == 2 and dataset_format.capture_index_names == ("endpointInput", "endpointOutput"):
         inputs, outputs = parts
         if len(outputs) != len(inputs):
@@ -316,7 +316,7 @@ def parse_time(text: str, where: str) -> datetime:
         raise DatasetError(f"{where}: inferenceTime {text!r} is not an ISO-8601 time") from None
 
 
-def _payload_rows(payload: dict[str, Any], where: str) -> list[list[str]]:
+def payload_rows(payload: dict[str, Any], where: str) -> list[list[str]]:
     data = payload.get("data", "")
     encoding = str(payload.get("encoding", "CSV")).upper()
     if encoding == "BASE64":

@@ -77,14 +77,15 @@ class CreditRiskModel:
 
     def predict_matrix(self, values: np.ndarray) -> np.ndarray:
         """Probabilities for a float matrix whose columns are :attr:`features`, in order."""
-        return self.booster.inplace_predict(self._encoder.encode(values))
+        return self.booster.inplace_predict(self.encoder.encode(values))
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """The encoded feature matrix; extra columns are ignored, missing ones are an error."""
-        return self._encoder.encode(_feature_frame(frame, self.features).to_numpy(dtype=float))
+        return self.encoder.encode(_feature_frame(frame, self.features).to_numpy(dtype=float))
 
     @functools.cached_property
-    def _encoder(self) -> "_OneHotMatrix":
+    def encoder(self) -> "_OneHotMatrix":
+        """The fitted preprocessor as numpy operations (built once per model)."""
         return _OneHotMatrix.from_preprocessor(self.preprocessor, self.features)
 
     def predict(self, frame: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:

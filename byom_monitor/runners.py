@@ -107,7 +107,7 @@ class LocalRunner:
         for channel in job.inputs:
             target = self._local(root, channel.destination)
             target.mkdir(parents=True, exist_ok=True)
-            sources = _input_files(channel)
+            sources = input_files(channel)
             if not sources:
                 return Outcome("Failed", f"Failed: input {channel.name}: nothing at "
                                          f"{channel.source}")
@@ -135,7 +135,7 @@ class LocalRunner:
         return root / container_path.removeprefix("/opt/ml/").lstrip("/")
 
 
-def _input_files(channel: JobInput) -> list[str]:
+def input_files(channel: JobInput) -> list[str]:
     """The files of an input channel (only its ``include`` sub-folders, when given)."""
     if not channel.include:
         return storage.list_files(channel.source)

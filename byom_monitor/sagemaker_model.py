@@ -21,7 +21,7 @@ ENTRY_POINT = Path(__file__).parent / "serving" / "inference.py"
 
 
 def encoder_document(model: CreditRiskModel) -> dict:
-    encoder = model._encoder
+    encoder = model.encoder
     return {"features": model.features, "categorical_index": encoder.categorical_index,
             "categories": [c.tolist() for c in encoder.categories],
             "numeric_index": encoder.numeric_index}

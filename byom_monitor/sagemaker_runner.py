@@ -23,7 +23,7 @@ from typing import Any, Collection
 from . import storage
 from .config import Config, ConfigError
 from .jobs import CLARIFY, JobInput, ProcessingJob
-from .runners import Execution, _input_files
+from .runners import Execution, input_files
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
@@ -139,7 +139,7 @@ class SageMakerRunner:
 
     def _manifest(self, channel: JobInput, source: str, job_name: str) -> str:
         """An S3 manifest listing the files of the channel's ``include`` sub-folders."""
-        files = _input_files(replace(channel, source=source))
+        files = input_files(replace(channel, source=source))
         prefix = source.rstrip("/") + "/"
         manifest = [{"prefix": prefix}] + [f[len(prefix):] for f in files]
         location = f"{self.staging}/{job_name}/{channel.name}.manifest"

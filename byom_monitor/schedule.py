@@ -242,6 +242,7 @@ class Scheduler:
                  on_execution: Callable[[Schedule, ExecutionRecord], None] | None = None) -> None:
         self.config = config
         self.store = store or ScheduleStore(config.database)
+        self.runner = runner_for(config)  # one per scheduler: on AWS it holds a session
         self.on_execution = on_execution
 
     def run_due(self, now: datetime) -> list[ExecutionRecord]:
@@ -273,7 +274,7 @@ class Scheduler:
             record.failure_reason = str(exc)
         self.store.save(record)
         if record.metrics:
-            runner_for(self.config).publish_metrics(
+            self.runner.publish_metrics(
                 NAMESPACES[schedule.check],
                 {"Endpoint": schedule.endpoint, "MonitoringSchedule": schedule.name},
                 record.metrics, scheduled)
@@ -329,7 +330,7 @@ class Scheduler:
             job = clarify_job(schedule.check, config.get_baseline(f"{schedule.check}-analysis_config"),
                               dataset, output,
                               baseline_analysis=config.get_baseline(f"{schedule.check}-analysis"))
-        return runner_for(config).run(job)
+        return self.runner.run(job)
 
 
 def _hours(start: datetime, end: datetime) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .. import storage
-from ..datasets import DatasetError, DatasetFormat, _payload_rows, _text_lines, data_files, parse_time
+from ..datasets import DatasetError, data_files, parse_time, payload_rows, text_lines
 
 GROUND_TRUTH_COLUMN = "groundTruth"
 _DURATION = re.compile(r"^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
@@ -58,9 +58,8 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
     seen: set[str] = set()  # every captured event, in the window or not
     rows: list[list[str]] = []
     merged_lines: list[str] = []
-    output_only = DatasetFormat("capture", capture_index_names=("endpointOutput",))
     for path in data_files(capture_location):
-        for number, line in _text_lines(path):
+        for number, line in text_lines(path):
             if not line.strip():
                 continue
             where = f"{path}: line {number}"
@@ -80,8 +79,8 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
                 report.captured_without_ground_truth += 1
                 continue
             truth = labels[key]
-            outputs = _payload_rows(record["captureData"][output_only.capture_index_names[0]], where)
-            truth_rows = _payload_rows(truth, f"{ground_truth_location} (eventId {key})")
+            outputs = payload_rows(record["captureData"]["endpointOutput"], where)
+            truth_rows = payload_rows(truth, f"{ground_truth_location} (eventId {key})")
             if len(truth_rows) != len(outputs):
                 raise DatasetError(f"{where}: {len(outputs)} output row(s) but the ground truth "
                                    f"for {key} has {len(truth_rows)}")
@@ -109,7 +108,7 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
 def _ground_truth(location: str) -> dict[str, dict[str, Any]]:
     labels: dict[str, dict[str, Any]] = {}
     for path in data_files(location):
-        for number, line in _text_lines(path):
+        for number, line in text_lines(path):
             if not line.strip():
                 continue
             try:

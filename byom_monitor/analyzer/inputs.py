@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 
 from ..datasets import (
-    Chunk, DatasetError, DatasetFormat, data_files, read_chunks, _text_lines,
+    Chunk, DatasetError, DatasetFormat, data_files, read_chunks, text_lines,
 )
 from ..profile import DatasetProfile
 
@@ -111,7 +111,7 @@ def _preprocessed_chunks(location: str, dataset_format: DatasetFormat,
     rows: list[dict[str, Any]] = []
     header: list[str] | None = None
     for path in data_files(location):
-        for number, line in _text_lines(path):
+        for number, line in text_lines(path):
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
