@@ -317,6 +317,9 @@ def baseline_sketch(feature: dict[str, Any], source: str) -> KLLSketch:
     except (KeyError, TypeError) as exc:
         raise FormatError(f"{source}: feature '{feature.get('name')}' has no KLL sketch "
                           f"(numerical_statistics.distribution.kll.sketch)") from exc
+    except ValueError as exc:
+        raise FormatError(f"{source}: feature '{feature.get('name')}': the KLL sketch holds "
+                          f"values that are not numbers ({exc})") from exc
 
 
 @dataclass(frozen=True)
