@@ -93,12 +93,13 @@ class HttpPredictor:
                             else http.client.HTTPConnection)
         connection = connection_class(parts.hostname, parts.port, timeout=timeout)
         expired = threading.Event()
+        sockets: list[socket.socket] = []  # the response keeps the socket after getresponse()
 
         def cut_off() -> None:  # wakes a blocked read, however slowly the bytes arrive
             expired.set()
-            if connection.sock is not None:
+            for sock in sockets:
                 try:
-                    connection.sock.shutdown(socket.SHUT_RDWR)
+                    sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
 
@@ -106,6 +107,10 @@ class HttpPredictor:
         timer.daemon = True
         timer.start()
         try:
+            connection.connect()
+            sockets.append(connection.sock)
+            if expired.is_set():
+                raise TimeoutError
             connection.request("POST", urllib.parse.urlunsplit(("", "", parts.path or "/",
                                                                 parts.query, "")),
                                body=body, headers={"Content-Type": "text/csv",

@@ -159,3 +159,39 @@ def test_a_full_disk_leaves_no_outputs(tmp_path, train, data_file, model, monkey
     outcome = run(tmp_path, config, data_file, predictor=model)
     assert outcome.status == "Failed" and "No space left on device" in outcome.message
     assert not (tmp_path / "out").exists()  # the first file, written fine, is not left either
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda c: c.update(probability_threshold="0.5"),
+     "probability_threshold must be a number from 0 to 1, got '0.5'"),
+    (lambda c: c["methods"]["shap"].update(num_samples=-5),
+     "methods.shap.num_samples must be a whole number of at least 1, got -5"),
+    (lambda c: c["methods"]["shap"].update(num_clusters=0), "methods.shap.num_clusters"),
+    (lambda c: c["methods"]["shap"].update(use_logit="false"),
+     "methods.shap.use_logit must be true or false, got 'false'"),
+    (lambda c: c["methods"]["shap"].update(baseline=[["a"] * 20]),
+     "methods.shap.baseline: every value must be a number"),
+])
+def test_bad_shap_settings_name_the_key(tmp_path, train, data_file, model, change, reason):
+    config = shap_config(list(train.columns), train.drop(columns="credit_risk").iloc[0].tolist())
+    change(config)
+    outcome = run(tmp_path, config, data_file, predictor=model)
+    assert outcome.status == "Failed" and reason in outcome.message, outcome.message
+    assert "internal error" not in outcome.message
+
+
+def test_shap_on_a_text_column_names_the_column(tmp_path, train, model):
+    train.assign(purpose="car").to_csv(tmp_path / "text.csv", index=False)
+    config = shap_config(list(train.columns), [0] * 20)
+    config["methods"]["shap"].pop("baseline")
+    outcome = run(tmp_path, config, tmp_path / "text.csv", predictor=model)
+    assert outcome.status == "Failed"
+    assert "SHAP needs numeric features: column 'purpose' holds text (e.g. 'car')" in outcome.message
+
+
+def test_an_analysis_config_folder_is_named(tmp_path, data_file):
+    (tmp_path / "config").mkdir()
+    outcome = run_clarify(ClarifyJob(str(tmp_path / "config"), str(data_file),
+                                     str(tmp_path / "out")), message_file=None)
+    assert outcome.status == "Failed"
+    assert "config: is a folder, expected the analysis config file" in outcome.message
