@@ -7,8 +7,9 @@ writes it (``/opt/ml/output/message``), and CloudWatch metric files when asked. 
 ``baseline_constraints`` it suggests a baseline (statistics.json, constraints.json); with it, it
 checks (statistics.json, constraints.json, constraint_violations.json).
 
-Nothing is written to ``output_path`` until every result is computed, and each file is replaced
-atomically, so a failed job leaves no partial result files.
+Nothing is written until every result is computed and the post-analytics script (if any) has
+loaded; then all result files are published together (:mod:`byom_monitor.io.staged_output`), so a
+failed job, a full disk included, leaves no partial result files.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ from byom_monitor.io import storage
 from byom_monitor.io.datasets import DatasetError, DatasetFormat, parse_time, read_chunks
 from byom_monitor.io.formats import FormatError, dumps_jackson, load_json
 from byom_monitor.analyzer.outcome import MESSAGE_FILE, Outcome, run_guarded
+from byom_monitor.io.staged_output import PublishError, StagedOutput
 from byom_monitor.analyzer import data_quality as dq
 from byom_monitor.analyzer import model_quality as mq
 from byom_monitor.analyzer.ground_truth import GROUND_TRUTH_COLUMN, merge, parse_duration
@@ -146,43 +148,54 @@ def run_job(env: Mapping[str, str], *, message_file: str | None = MESSAGE_FILE,
     """Run one analyzer job; never raises for bad input (the outcome says ``Failed``)."""
     def work() -> Outcome:
         spec = JobSpec.from_environment(env)
-        outcome = _run(spec, metrics_dir)
-        if spec.post_analytics_processor_script:
-            load_script(spec.post_analytics_processor_script, "postprocess_handler")()
-        return outcome
+        post_analytics = (load_script(spec.post_analytics_processor_script,
+                                      "postprocess_handler")
+                          if spec.post_analytics_processor_script else None)
+        staged = StagedOutput()
+        violations = _run(spec, metrics_dir, staged)
+        staged.publish()
+        if post_analytics is not None:
+            _post_analytics(post_analytics, spec.post_analytics_processor_script, staged)
+        return Outcome.completed(dict(staged.names), violations)
 
-    return run_guarded(work, (JobError, DatasetError, FormatError), message_file)
+    return run_guarded(work, (JobError, DatasetError, FormatError, PublishError), message_file)
 
 
-def _run(spec: JobSpec, metrics_dir: str) -> Outcome:
+def _post_analytics(handler: Callable[[], Any], script: str, staged: StagedOutput) -> None:
+    """Run the user's post-analytics handler on the published results; when it fails the
+    results are withdrawn (the job fails, so it leaves no outputs)."""
+    try:
+        handler()
+    except Exception as exc:  # the user's code: report, do not crash
+        staged.withdraw()
+        raise JobError(f"{script}: postprocess_handler failed: {type(exc).__name__}: {exc}"
+                       ) from exc
+
+
+def _run(spec: JobSpec, metrics_dir: str, staged: StagedOutput) -> int:
+    """Stage the job's result files; returns the number of violations."""
     if spec.analysis_type == "MODEL_QUALITY":
-        return _run_model_quality(spec, metrics_dir)
-    return _run_data_quality(spec, metrics_dir)
+        return _run_model_quality(spec, metrics_dir, staged)
+    return _run_data_quality(spec, metrics_dir, staged)
 
 
-def _finish(spec: JobSpec, files: dict[str, str], violations: int,
-            outputs: dict[str, str] | None = None) -> Outcome:
-    """Write the result files (all computed by now) and say how the job ended."""
-    outputs = dict(outputs or {})
+def _stage(spec: JobSpec, files: dict[str, str], staged: StagedOutput) -> None:
     for name, text in files.items():
-        location = storage.join(spec.output_path, name)
-        storage.write_text(location, text)
-        outputs[name] = location
-    return Outcome.completed(outputs, violations)
+        staged.add(storage.join(spec.output_path, name), text, name)
 
 
-def _run_model_quality(spec: JobSpec, metrics_dir: str) -> Outcome:
+def _run_model_quality(spec: JobSpec, metrics_dir: str, staged: StagedOutput) -> int:
     attributes = spec.attributes
     baseline_constraints = (load_json(spec.baseline_constraints)
                             if spec.baseline_constraints else None)
-    outputs: dict[str, str] = {}
     if spec.dataset_format.kind == "capture":
         if not spec.ground_truth_source:
             raise JobError("captured data needs ground_truth_source (the ground-truth JSON "
                            "Lines) for a model-quality job")
         frame, report, merged = merge(spec.dataset_source, spec.ground_truth_source,
                                       spec.output_path, start=spec.start_time, end=spec.end_time)
-        outputs["merge"] = merged
+        for name, (location, text) in merged.items():
+            staged.add(location, text, name)
         if report.captured_without_ground_truth or report.ground_truth_for_unknown_events:
             logger.warning("merge: %s", report.to_dict())
         if attributes.ground_truth is None:
@@ -205,12 +218,12 @@ def _run_model_quality(spec: JobSpec, metrics_dir: str) -> Outcome:
         files["constraint_violations.json"] = dumps_jackson(
             {"violations": [v.to_dict() for v in violations]})
     if spec.publish_metrics:
-        outputs["metrics"] = _write_model_metrics(spec, metrics_dir, statistics,
-                                                  attributes.problem_type)
-    return _finish(spec, files, len(violations), outputs)
+        _stage_model_metrics(spec, metrics_dir, statistics, attributes.problem_type, staged)
+    _stage(spec, files, staged)
+    return len(violations)
 
 
-def _run_data_quality(spec: JobSpec, metrics_dir: str) -> Outcome:
+def _run_data_quality(spec: JobSpec, metrics_dir: str, staged: StagedOutput) -> int:
     preprocessor = (load_script(spec.record_preprocessor_script, "preprocess_handler")
                     if spec.record_preprocessor_script else None)
     baseline_constraints = (load_json(spec.baseline_constraints)
@@ -235,11 +248,10 @@ def _run_data_quality(spec: JobSpec, metrics_dir: str) -> Outcome:
         files["constraints.json"] = dumps_jackson(baseline_constraints)
         files["constraint_violations.json"] = dumps_jackson(
             {"violations": [v.to_dict() for v in violations]})
-    outputs = {}
     if spec.publish_metrics:
-        outputs["metrics"] = _write_metrics(spec, metrics_dir, statistics, constraints,
-                                            feature_checks)
-    return _finish(spec, files, len(violations), outputs)
+        _stage_metrics(spec, metrics_dir, statistics, constraints, feature_checks, staged)
+    _stage(spec, files, staged)
+    return len(violations)
 
 
 def _metric_context(spec: JobSpec) -> tuple[str, list[dict[str, str]]]:
@@ -253,14 +265,14 @@ def _metric_context(spec: JobSpec) -> tuple[str, list[dict[str, str]]]:
     return when, dimensions
 
 
-def _write_metric_rows(metrics_dir: str, name: str, rows: list[dict[str, Any]]) -> str:
-    location = str(Path(metrics_dir) / name)
-    storage.write_text(location, "".join(json.dumps(row) + "\n" for row in rows))
-    return location
+def _stage_metric_rows(metrics_dir: str, name: str, rows: list[dict[str, Any]],
+                       staged: StagedOutput) -> None:
+    staged.add(str(Path(metrics_dir) / name), "".join(json.dumps(row) + "\n" for row in rows),
+               "metrics")
 
 
-def _write_model_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
-                         problem_type: str) -> str:
+def _stage_model_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
+                         problem_type: str, staged: StagedOutput) -> None:
     """One datum per scalar metric, named by its key (``accuracy``, ``f2``, ``mae``...)."""
     when, dimensions = _metric_context(spec)
     rows = [{"MetricName": name, "Timestamp": when, "Dimensions": dimensions,
@@ -268,11 +280,12 @@ def _write_model_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, 
             for name, metric in statistics[mq.METRICS_KEY[problem_type]].items()
             if isinstance(metric, dict) and "value" in metric
             and metric["value"] == metric["value"]]
-    return _write_metric_rows(metrics_dir, "model-quality-metrics.jsonl", rows)
+    _stage_metric_rows(metrics_dir, "model-quality-metrics.jsonl", rows, staged)
 
 
-def _write_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
-                   constraints: dict[str, Any], checks: list[dq.FeatureCheck]) -> str:
+def _stage_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
+                   constraints: dict[str, Any], checks: list[dq.FeatureCheck],
+                   staged: StagedOutput) -> None:
     """CloudWatch datum lines (spec G.1/G.3): feature_data_*, feature_non_null_*,
     feature_baseline_drift_*; features whose constraints say emit_metrics Disabled are left out."""
     config = dq.MonitoringConfig.read(constraints, "constraints")
@@ -299,4 +312,4 @@ def _write_metrics(spec: JobSpec, metrics_dir: str, statistics: dict[str, Any],
         if check.drift is not None and check.name in emitting:
             rows.append({"MetricName": f"feature_baseline_drift_{check.name}", "Timestamp": when,
                          "Dimensions": dimensions, "Value": check.drift})
-    return _write_metric_rows(metrics_dir, "data-quality-metrics.jsonl", rows)
+    _stage_metric_rows(metrics_dir, "data-quality-metrics.jsonl", rows, staged)

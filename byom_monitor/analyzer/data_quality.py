@@ -134,10 +134,12 @@ def check_data_quality(current: DatasetProfile, baseline_statistics: dict[str, A
     """Compare a profile of the current data with the baseline; returns the violations and
     the per-feature values (completeness, drift distance) for metrics."""
     config = MonitoringConfig.read(constraints, constraints_source)
-    baseline_features = {f["name"]: f for f in require(baseline_statistics, "features",
-                                                       statistics_source, list)}
-    constraint_features = require(constraints, "features", constraints_source, list)
-    expected_names = [require(f, "name", constraints_source, str) for f in constraint_features]
+    baseline_features = {f["name"]: f for f in named_features(baseline_statistics,
+                                                              statistics_source)}
+    constraint_features = named_features(constraints, constraints_source)
+    for feature in constraint_features:
+        _validate_constraint(feature, constraints_source)
+    expected_names = [f["name"] for f in constraint_features]
     columns = _match_columns(expected_names, list(current.columns))
     violations: list[Violation] = []
     feature_checks: list[FeatureCheck] = []
@@ -173,6 +175,35 @@ def check_data_quality(current: DatasetProfile, baseline_statistics: dict[str, A
                 if violation:
                     violations.append(violation)
     return violations, feature_checks
+
+
+def named_features(document: dict[str, Any], source: str) -> list[dict[str, Any]]:
+    """``document["features"]``: a list of objects each with a ``name``; FormatError naming
+    the file and the entry otherwise."""
+    features = require(document, "features", source, list)
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict):
+            raise FormatError(f"{source}: features[{index}] must be an object")
+        require(feature, "name", f"{source} (features[{index}])", str)
+    return features
+
+
+def _validate_constraint(feature: dict[str, Any], source: str) -> None:
+    """Types of the constraint values the checks read (a wrong type must not be ignored)."""
+    where = f"{source}: feature '{feature['name']}'"
+    completeness = feature.get("completeness")
+    if completeness is not None and (isinstance(completeness, bool) or not isinstance(
+            completeness, (int, float)) or not 0 <= completeness <= 1):
+        raise FormatError(f"{where}: completeness must be a number from 0 to 1, "
+                          f"got {completeness!r}")
+    for block in ("string_constraints", "num_constraints"):
+        if not isinstance(feature.get(block, {}), dict):
+            raise FormatError(f"{where}: {block} must be an object")
+    domains = (feature.get("string_constraints") or {}).get("domains")
+    if domains is not None and (not isinstance(domains, list) or not all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in domains)):
+        raise FormatError(f"{where}: string_constraints.domains must be a list of values, "
+                          f"got {domains!r}")
 
 
 def _match_columns(expected: list[str], current: Iterable[str]) -> dict[str, str]:
@@ -254,7 +285,11 @@ def _drift_violation(baseline: dict[str, Any], state: ColumnState, config: "Moni
                    .get("categorical") or {}).get("buckets")
         if not buckets:
             return None  # no baseline distribution (too many distinct values)
-        expected = {str(b["value"]): float(b["count"]) for b in buckets}
+        try:
+            expected = {str(b["value"]): float(b["count"]) for b in buckets}
+        except (KeyError, TypeError, ValueError):
+            raise FormatError(f"{source}: feature '{name}': every categorical bucket needs a "
+                              f"value and a numeric count") from None
         if config.categorical_method == "ChiSquared":
             p_value = chi_squared_p_value(expected, state.counts)
             if math.isnan(p_value):
@@ -282,6 +317,9 @@ def baseline_sketch(feature: dict[str, Any], source: str) -> KLLSketch:
     except (KeyError, TypeError) as exc:
         raise FormatError(f"{source}: feature '{feature.get('name')}' has no KLL sketch "
                           f"(numerical_statistics.distribution.kll.sketch)") from exc
+    except ValueError as exc:
+        raise FormatError(f"{source}: feature '{feature.get('name')}': the KLL sketch holds "
+                          f"values that are not numbers ({exc})") from exc
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,10 @@ class MergeReport:
 
 def merge(capture_location: str, ground_truth_location: str, output_folder: str, *,
           start: datetime | None = None, end: datetime | None = None
-          ) -> tuple[pd.DataFrame, MergeReport, str]:
+          ) -> tuple[pd.DataFrame, MergeReport, dict[str, tuple[str, str]]]:
     """The merged rows (endpoint output columns ``_c0``... then ``groundTruth``), the report,
-    and where the merged JSON Lines went."""
+    and the files to write below ``output_folder/merge`` (``merge`` and ``merge_report``:
+    location and text); the caller publishes them with the job's other results."""
     labels = _ground_truth(ground_truth_location)
     report = MergeReport(ground_truth=len(labels))
     seen: set[str] = set()  # every captured event, in the window or not
@@ -69,7 +70,7 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
                 key = metadata.get("inferenceId") or metadata["eventId"]
             except (json.JSONDecodeError, KeyError, TypeError):
                 raise DatasetError(f"{where} is not a capture record with eventMetadata.eventId") from None
-            when = parse_time(metadata.get("inferenceTime", ""), where)
+            when = parse_time(metadata.get("inferenceTime", ""), f"{where}: inferenceTime")
             seen.add(key)
             if (start is not None and when < start) or (end is not None and when >= end):
                 report.outside_window += 1
@@ -99,10 +100,10 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
     width = len(rows[0])
     frame = pd.DataFrame(rows, columns=[f"_c{i}" for i in range(width - 1)] + [GROUND_TRUTH_COLUMN])
     merged_path = storage.join(output_folder, "merge", f"part-00000-{uuid.uuid4()}.c000.jsonl")
-    storage.write_text(merged_path, "\n".join(merged_lines) + "\n")
-    storage.write_text(storage.join(output_folder, "merge", "merge_report.json"),
-                       json.dumps(report.to_dict(), indent=2) + "\n")
-    return frame, report, merged_path
+    files = {"merge": (merged_path, "\n".join(merged_lines) + "\n"),
+             "merge_report": (storage.join(output_folder, "merge", "merge_report.json"),
+                              json.dumps(report.to_dict(), indent=2) + "\n")}
+    return frame, report, files
 
 
 def _ground_truth(location: str) -> dict[str, dict[str, Any]]:

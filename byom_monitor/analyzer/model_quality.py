@@ -19,7 +19,7 @@ import pandas as pd
 
 from byom_monitor.engines import model_metrics as mm
 from byom_monitor.io.datasets import DatasetError
-from byom_monitor.io.formats import FormatError, java_double, require
+from byom_monitor.io.formats import FormatError, java_double, plain_value, require
 
 METRICS_KEY = {mm.BINARY: "binary_classification_metrics",
                mm.MULTICLASS: "multiclass_classification_metrics",
@@ -117,7 +117,7 @@ def evaluation_from_frame(frame: pd.DataFrame, attributes: Attributes, source: s
         if attributes.problem_type == mm.BINARY and outside.any():
             raise DatasetError(f"{source}: probability_attribute {attributes.probability!r} has "
                                f"{int(outside.sum())} value(s) outside [0, 1], e.g. "
-                               f"{scores[outside][0]!r}")
+                               f"{plain_value(scores[outside][0])}")
     if attributes.inference is not None:
         predictions = column(attributes.inference, "inference_attribute")
     else:
@@ -145,7 +145,7 @@ def _numbers(values: pd.Series, role: str, source: str) -> np.ndarray:
     bad = numbers.isna()
     if bad.any():
         raise DatasetError(f"{source}: {role} has {int(bad.sum())} non-numeric value(s), "
-                           f"e.g. {values[bad].iloc[0]!r}")
+                           f"e.g. {plain_value(values[bad].iloc[0])}")
     return numbers.to_numpy(dtype=np.float64)
 
 
@@ -154,7 +154,7 @@ def _binary(values: pd.Series, role: str, source: str) -> np.ndarray:
     bad = (numbers != 0) & (numbers != 1)
     if bad.any():
         raise DatasetError(f"{source}: {role} must be 0 or 1 for BinaryClassification; "
-                           f"{int(bad.sum())} value(s) are not, e.g. {values[bad].iloc[0]!r}")
+                           f"{int(bad.sum())} value(s) are not, e.g. {plain_value(values[bad].iloc[0])}")
     return numbers.astype(np.int8)
 
 

@@ -21,6 +21,7 @@ from byom_monitor.engines import bias_metrics as bm
 from byom_monitor.io import storage
 from byom_monitor.io.datasets import data_files
 from byom_monitor.engines.shap import kernel_shap
+from byom_monitor.io.staged_output import StagedOutput
 from byom_monitor.clarify.config import (
     AnalysisConfig,
     ClarifyError,
@@ -198,11 +199,18 @@ def _flip_test_features(rows: pd.DataFrame, columns: Columns, facet: str) -> np.
 
 # -- explainability -------------------------------------------------------------------------------
 def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predictor,
-                output_path: str | None) -> dict[str, Any]:
-    """``explanations.kernel_shap.label0`` (and the per-row values file when asked)."""
+                output_path: str | None, staged: StagedOutput | None = None) -> dict[str, Any]:
+    """``explanations.kernel_shap.label0``; the per-row values file, when asked, is staged
+    for publication with the job's other results."""
     settings = config.shap
     columns = columns_of(frame, config)
     features = frame[columns.features]
+    for name in columns.features:
+        if not pd.api.types.is_numeric_dtype(features[name]):
+            example = features[name][pd.to_numeric(features[name], errors="coerce").isna()]
+            raise ClarifyError(f"SHAP needs numeric features: column {name!r} holds text "
+                               f"(e.g. {example.iloc[0]!r}); encode it or exclude it "
+                               f"(excluded_columns)")
     rows = distinct_rows(features)
     unique, weights = rows[columns.features], rows[COUNT].to_numpy()
     # each dataset row's distinct row (groups numbered in order of first appearance, as above)
@@ -219,12 +227,13 @@ def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predicto
                          seed=settings.seed, use_logit=settings.use_logit)
     per_row = type(result)(result.values[row_of], result.expected_value)
     global_values = per_row.global_values(settings.agg_method)
-    if settings.save_local_shap_values and output_path:
+    if settings.save_local_shap_values and output_path and staged is not None:
         # format each distinct row once; the file has one line per dataset row, in order
         lines = np.array(pd.DataFrame(result.values).to_csv(header=False, index=False)
                          .splitlines(), dtype=object)
         text = ",".join(columns.features) + "\n" + "\n".join(lines[row_of]) + "\n"
-        storage.write_text(storage.join(output_path, "explanations_shap", "out.csv"), text)
+        staged.add(storage.join(output_path, "explanations_shap", "out.csv"), text,
+                   "explanations_shap/out.csv")
     return {"kernel_shap": {"label0": {
         "global_shap_values": {name: float(v) for name, v in zip(columns.features, global_values)},
         "expected_value": float(result.expected_value)}}}
@@ -234,14 +243,22 @@ def _shap_baseline(baseline: Any, unique: pd.DataFrame, weights: np.ndarray,
                    clusters: int | None) -> np.ndarray:
     if isinstance(baseline, list) and baseline:
         rows = [r.get("features", r) if isinstance(r, dict) else r for r in baseline]
-        matrix = np.array(rows, dtype=float)
+        try:
+            matrix = np.array(rows, dtype=float)
+        except (TypeError, ValueError):
+            raise ClarifyError("methods.shap.baseline: every value must be a number (one row "
+                               "of feature values per baseline record)") from None
         if matrix.ndim != 2 or matrix.shape[1] != unique.shape[1]:
             raise ClarifyError(f"methods.shap.baseline rows must have {unique.shape[1]} values "
                                f"(one per feature)")
         return matrix
     if isinstance(baseline, str):
-        frame = pd.read_csv(io.BytesIO(storage.read_bytes(baseline)), header=None)
-        return frame.to_numpy(dtype=float)
+        try:
+            frame = pd.read_csv(io.BytesIO(storage.read_bytes(baseline)), header=None)
+            return frame.to_numpy(dtype=float)
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise ClarifyError(f"methods.shap.baseline {baseline}: not a CSV file of numbers "
+                               f"({exc})") from None
     # Clarify summarises the data with k-means when no baseline is given.
     from sklearn.cluster import KMeans
 
@@ -265,6 +282,10 @@ def load_analysis_config(location: str) -> AnalysisConfig:
         document = json.loads(storage.read_text(location))
     except FileNotFoundError:
         raise ClarifyError(f"{location}: analysis config not found") from None
+    except IsADirectoryError:
+        raise ClarifyError(f"{location}: is a folder, expected the analysis config file") from None
+    except UnicodeDecodeError:
+        raise ClarifyError(f"{location}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ClarifyError(f"{location}: not valid JSON ({exc.msg})") from None
     if not isinstance(document, dict):

@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from byom_monitor.io.formats import FormatError
+from byom_monitor.clarify.config import AnalysisConfig
+
 NDCG_THRESHOLD = 0.9
 BIAS_STAGES = ("pre_training_bias_metrics", "post_training_bias_metrics")
 
@@ -32,6 +35,44 @@ def _distance_from_ideal(name: str, value: float) -> float:
     """How far a metric is from no bias: |value|, and |DI - 1| for DI (the ideal DI is 1; the
     service's rule for DI is unconfirmed, spec E.5)."""
     return abs(value - 1.0) if name == "DI" else abs(value)
+
+
+def check_baseline(baseline: dict[str, Any], config: AnalysisConfig, source: str) -> None:
+    """FormatError naming the file when the baseline lacks the block a requested check needs
+    (an empty file, a bias baseline for an explainability check) or the block is malformed."""
+    if config.wants_bias:
+        stages = [s for s, methods in zip(BIAS_STAGES, (config.pre_training_methods,
+                                                        config.post_training_methods))
+                  if methods and s in baseline]
+        if not stages:
+            raise FormatError(f"{source}: the baseline has no bias metrics "
+                              f"({' or '.join(BIAS_STAGES)}) to check bias drift against")
+        for stage in stages:
+            facets = baseline[stage].get("facets") if isinstance(baseline[stage], dict) else None
+            if not isinstance(facets, dict) or not all(
+                    isinstance(groups, list) and all(
+                        isinstance(g, dict) and "value_or_threshold" in g
+                        and isinstance(g.get("metrics"), list) for g in groups)
+                    for groups in facets.values()):
+                raise FormatError(f"{source}: {stage}.facets must map each facet to a list of "
+                                  f"{{\"value_or_threshold\", \"metrics\": [...]}}")
+            for groups in facets.values():
+                for group in groups:
+                    if not all(isinstance(m, dict) and "name" in m for m in group["metrics"]):
+                        raise FormatError(f"{source}: {stage}: every metric needs a 'name'")
+    if config.shap is not None:
+        blocks = ((baseline.get("explanations") or {}).get("kernel_shap")
+                  if isinstance(baseline.get("explanations"), dict) else None)
+        if not isinstance(blocks, dict) or not blocks:
+            raise FormatError(f"{source}: the baseline has no explanations.kernel_shap block to "
+                              f"check feature attribution drift against")
+        for label, block in blocks.items():
+            values = block.get("global_shap_values") if isinstance(block, dict) else None
+            if not isinstance(values, dict) or not values or not all(
+                    _number(v) is not None and math.isfinite(_number(v))
+                    for v in values.values()):
+                raise FormatError(f"{source}: explanations.kernel_shap.{label}."
+                                  f"global_shap_values must be finite numbers per feature")
 
 
 def bias_drift_violations(current: dict[str, Any], baseline: dict[str, Any]

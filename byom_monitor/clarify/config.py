@@ -81,7 +81,8 @@ class AnalysisConfig:
                      predicted_label=document.get("predicted_label"),
                      label_values_or_threshold=document.get("label_values_or_threshold"),
                      group_variable=document.get("group_variable"),
-                     probability_threshold=document.get("probability_threshold"),
+                     probability_threshold=_probability(document.get("probability_threshold"),
+                                                        "probability_threshold", source),
                      excluded_columns=list(document.get("excluded_columns") or []),
                      predictor=document.get("predictor"),
                      dataset_uri=document.get("dataset_uri"))
@@ -128,11 +129,35 @@ def _shap(settings: dict[str, Any], source: str) -> ShapSettings:
     if method not in AGGREGATIONS:
         raise ClarifyError(f"{source}: methods.shap.agg_method must be one of {AGGREGATIONS}, "
                            f"got {method!r}")
-    return ShapSettings(baseline=settings.get("baseline"), num_samples=settings.get("num_samples"),
-                        agg_method=method, use_logit=bool(settings.get("use_logit", False)),
-                        save_local_shap_values=bool(settings.get("save_local_shap_values", False)),
-                        seed=int(settings.get("seed", 0) or 0),
-                        num_clusters=settings.get("num_clusters"))
+    for key in ("use_logit", "save_local_shap_values"):
+        if not isinstance(settings.get(key, False), bool):
+            raise ClarifyError(f"{source}: methods.shap.{key} must be true or false, "
+                               f"got {settings[key]!r}")
+    return ShapSettings(baseline=settings.get("baseline"),
+                        num_samples=_count(settings, "num_samples", 1, source),
+                        agg_method=method, use_logit=settings.get("use_logit", False),
+                        save_local_shap_values=settings.get("save_local_shap_values", False),
+                        seed=_count(settings, "seed", 0, source) or 0,
+                        num_clusters=_count(settings, "num_clusters", 1, source))
+
+
+def _count(settings: dict[str, Any], key: str, least: int, source: str) -> int | None:
+    """An optional whole number of at least ``least`` from ``methods.shap``."""
+    value = settings.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ClarifyError(f"{source}: methods.shap.{key} must be a whole number of at least "
+                           f"{least}, got {value!r}")
+    return value
+
+
+def _probability(value: Any, key: str, source: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ClarifyError(f"{source}: {key} must be a number from 0 to 1, got {value!r}")
+    return float(value)
 
 
 # -- binarisation (spec E.2) ----------------------------------------------------------------------

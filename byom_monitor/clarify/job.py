@@ -17,6 +17,7 @@ from byom_monitor.io import storage
 from byom_monitor.io.datasets import DatasetError
 from byom_monitor.io.formats import FormatError, dumps_clarify, load_json
 from byom_monitor.analyzer.outcome import MESSAGE_FILE, Outcome, run_guarded
+from byom_monitor.io.staged_output import PublishError, StagedOutput
 from byom_monitor.clarify.analysis import (
     analysis_document,
     bias_report,
@@ -24,9 +25,13 @@ from byom_monitor.clarify.analysis import (
     read_dataset,
     shap_report,
 )
-from byom_monitor.clarify.checks import attribution_drift_violations, bias_drift_violations
+from byom_monitor.clarify.checks import (
+    attribution_drift_violations,
+    bias_drift_violations,
+    check_baseline,
+)
 from byom_monitor.clarify.config import ClarifyError
-from byom_monitor.clarify.predictor import Predictor, resolve_predictor
+from byom_monitor.clarify.predictor import CheckedPredictor, Predictor, resolve_predictor
 
 CONFIG_PATH = "/opt/ml/processing/input/config/analysis_config.json"
 DATA_PATH = "/opt/ml/processing/input/data"
@@ -45,38 +50,46 @@ class ClarifyJob:
 
 def run_clarify(job: ClarifyJob, message_file: str | None = MESSAGE_FILE) -> Outcome:
     """Run one Clarify job; bad input ends as ``Failed: <reason>``, never as a traceback."""
-    return run_guarded(lambda: _run(job), (ClarifyError, DatasetError, FormatError), message_file)
+    return run_guarded(lambda: _run(job),
+                       (ClarifyError, DatasetError, FormatError, PublishError), message_file)
 
 
 def _run(job: ClarifyJob) -> Outcome:
     config = load_analysis_config(job.analysis_config)
-    baseline = load_json(job.baseline_constraints) if job.baseline_constraints else None
+    baseline = None
+    if job.baseline_constraints:
+        baseline = load_json(job.baseline_constraints)
+        check_baseline(baseline, config, job.baseline_constraints)
     frame = read_dataset(config.dataset_uri or job.dataset, config)
     needs_model = config.shap is not None or (config.post_training_methods
                                               and config.predicted_label is None)
     predictor = job.predictor
     if needs_model and predictor is None:
         predictor = resolve_predictor(config.predictor or {}, job.predictors)
+    if predictor is not None:
+        settings = config.predictor or {}
+        predictor = CheckedPredictor(predictor, "predictor " + str(
+            settings.get("model_name") or settings.get("endpoint_name") or "given to the job"))
     threshold = config.probability_threshold
     if threshold is None:
         threshold = predictor.default_threshold if predictor is not None else 0.5
     bias = bias_report(frame, config, predictor, threshold) if config.wants_bias else None
-    explanations = shap_report(frame, config, predictor, job.output_path) if config.shap else None
+    staged = StagedOutput()
+    explanations = (shap_report(frame, config, predictor, job.output_path, staged)
+                    if config.shap else None)
     document = analysis_document(bias, explanations)
     violations: list[dict[str, Any]] = []
     if baseline is not None:
         violations += bias_drift_violations(document, baseline)
         violations += attribution_drift_violations(document, baseline)[0]
-    outputs = {}
-    for name, content in (("analysis.json", dumps_clarify(document)),
-                          ("analysis_config.json", storage.read_text(job.analysis_config))):
-        outputs[name] = storage.join(job.output_path, name)
-        storage.write_text(outputs[name], content)
+    files = {"analysis.json": dumps_clarify(document),
+             "analysis_config.json": storage.read_text(job.analysis_config)}
     if violations:  # Clarify writes no violations file when there are none
-        outputs["constraint_violations.json"] = storage.join(job.output_path,
-                                                             "constraint_violations.json")
-        storage.write_text(outputs["constraint_violations.json"],
-                           dumps_clarify({"version": "1.0", "violations": violations}))
-    return Outcome.completed(outputs, len(violations))
+        files["constraint_violations.json"] = dumps_clarify({"version": "1.0",
+                                                             "violations": violations})
+    for name, content in files.items():
+        staged.add(storage.join(job.output_path, name), content, name)
+    staged.publish()
+    return Outcome.completed(dict(staged.names), len(violations))
 
 

@@ -94,7 +94,10 @@ def compute(names: list[str], data: BiasData) -> list[dict[str, object]]:
     for name in sorted(names):
         entry: dict[str, object] = {"name": name, "description": DESCRIPTIONS[name]}
         try:
-            entry["value"] = float(METRICS[name](data))
+            value = float(METRICS[name](data))
+            if math.isnan(value):
+                raise MetricError("the metric is undefined on this data (NaN)")
+            entry["value"] = value
         except MetricError as exc:
             entry["value"] = None
             entry["error"] = str(exc)

@@ -11,6 +11,7 @@ Problems in the data raise :class:`DatasetError` naming the file and, where know
 from __future__ import annotations
 
 import base64
+import binascii
 import csv
 import io
 import itertools
@@ -64,12 +65,18 @@ class DatasetFormat:
                                f"sagemakerCaptureJson), got {spec!r}")
         (kind, options), = spec.items()
         options = options or {}
+        if not isinstance(options, dict):
+            raise DatasetError(f"dataset_format {kind} options must be an object, got {options!r}")
         if kind == "csv":
             position = str(options.get("output_columns_position", "START")).upper()
             if position not in ("START", "END"):
                 raise DatasetError(f"dataset_format csv output_columns_position must be START "
                                    f"or END, got {position!r}")
-            return cls("csv", bool(options.get("header", False)), position)
+            header = options.get("header", False)
+            if not isinstance(header, bool):
+                raise DatasetError(f"dataset_format csv header must be true or false (a JSON "
+                                   f"boolean), got {header!r}")
+            return cls("csv", header, position)
         if kind == "json":
             if options.get("lines", options.get("line", True)) is False:
                 raise DatasetError("dataset_format json: only JSON Lines (lines=true) is supported")
@@ -287,7 +294,8 @@ def capture_rows(path: str, number: int, line: str, dataset_format: DatasetForma
     if metadata.get("invocationSource") == "ShadowExperiment":
         return []
     if start is not None or end is not None:
-        when = parse_time(metadata.get("inferenceTime", ""), f"{path}: line {number}")
+        when = parse_time(metadata.get("inferenceTime", ""),
+                          f"{path}: line {number}: inferenceTime")
         if (start is not None and when < start) or (end is not None and when >= end):
             return []
     parts = []
@@ -310,17 +318,27 @@ def capture_rows(path: str, number: int, line: str, dataset_format: DatasetForma
 
 
 def parse_time(text: str, where: str) -> datetime:
+    """An ISO-8601 time with its zone (``Z`` or ``+01:00``): times without one cannot be
+    compared with the capture's UTC times."""
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise DatasetError(f"{where}: inferenceTime {text!r} is not an ISO-8601 time") from None
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise DatasetError(f"{where} {text!r} is not an ISO-8601 time") from None
+    if when.tzinfo is None:
+        raise DatasetError(f"{where} {text!r} has no time zone; write it in UTC with a "
+                           f"Z, e.g. {when.strftime('%Y-%m-%dT%H:%M:%S')}Z")
+    return when
 
 
 def payload_rows(payload: dict[str, Any], where: str) -> list[list[str]]:
     data = payload.get("data", "")
     encoding = str(payload.get("encoding", "CSV")).upper()
     if encoding == "BASE64":
-        data = base64.b64decode(data).decode("utf-8")
+        try:
+            data = base64.b64decode(data).decode("utf-8")
+        except (binascii.Error, ValueError) as exc:
+            raise DatasetError(f"{where}: the BASE64 payload is not valid base64 or not UTF-8 "
+                               f"text ({exc})") from None
         encoding = "CSV"
     if encoding == "CSV":
         return [row for row in csv.reader(io.StringIO(data)) if row]

@@ -14,6 +14,8 @@ import math
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from byom_monitor.io import storage
 
 
@@ -33,6 +35,14 @@ def java_double(value: float) -> str:
     power = len(digits) - 1 + exponent
     mantissa = digit_text[0] + "." + (digit_text[1:] or "0")
     return f"{'-' if sign else ''}{mantissa}E{power}"
+
+
+def plain_value(value: Any) -> str:
+    """A value for a message: numbers as people write them (``1.5``, not ``np.float64(1.5)``),
+    texts quoted."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
 
 
 def dumps_jackson(document: Any) -> str:
@@ -66,17 +76,20 @@ def _jackson(value: Any, depth: int) -> str:
 
 
 def dumps_clarify(document: Any) -> str:
-    """Clarify's style: ``json.dumps(indent=4)``, infinities as the strings ``"Infinity"``."""
-    return json.dumps(_infinities_as_strings(document), indent=4) + "\n"
+    """Clarify's style: ``json.dumps(indent=4)``, infinities as the strings ``"Infinity"``,
+    a missing (NaN) value as ``null``: always valid JSON, never a bare ``NaN`` token."""
+    return json.dumps(_clarify_values(document), indent=4, allow_nan=False) + "\n"
 
 
-def _infinities_as_strings(value: Any) -> Any:
+def _clarify_values(value: Any) -> Any:
     if isinstance(value, float) and math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, float) and math.isnan(value):
+        return None
     if isinstance(value, dict):
-        return {k: _infinities_as_strings(v) for k, v in value.items()}
+        return {k: _clarify_values(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_infinities_as_strings(v) for v in value]
+        return [_clarify_values(v) for v in value]
     return value
 
 
@@ -90,6 +103,10 @@ def load_json(location: storage.Location) -> dict[str, Any]:
         text = storage.read_text(location)
     except FileNotFoundError as exc:
         raise FormatError(f"{location}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise FormatError(f"{location}: is a folder, expected a JSON file") from exc
+    except PermissionError as exc:
+        raise FormatError(f"{location}: cannot be read (permission denied)") from exc
     except UnicodeDecodeError as exc:
         raise FormatError(f"{location}: not UTF-8 text ({exc.reason})") from exc
     try:

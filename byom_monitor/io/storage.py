@@ -116,6 +116,15 @@ def write_text(location: Location, text: str, encoding: str = "utf-8") -> None:
     write_bytes(location, text.encode(encoding))
 
 
+def delete(location: Location) -> None:
+    """Remove a file or object (no error when it is already gone)."""
+    if is_s3(location):
+        bucket, key = split_s3_uri(str(location))
+        _s3().delete_object(Bucket=bucket, Key=key)
+        return
+    Path(location).unlink(missing_ok=True)
+
+
 def exists(location: Location) -> bool:
     """True for an existing file or object, or a folder / prefix with something below it."""
     if is_s3(location):
