@@ -19,7 +19,7 @@ from typing import Any, Callable
 from botocore.response import StreamingBody
 
 from .. import storage
-from .transport import ServiceError
+from .transport import ServiceError, snake_case
 
 _MULTIPART = ".multipart"
 
@@ -252,11 +252,6 @@ class LocalS3:
                  "ListObjectsV2", "ListObjects", "CreateMultipartUpload", "UploadPart",
                  "CompleteMultipartUpload", "AbortMultipartUpload")
         return {("s3", name): getattr(self, snake_case(name)) for name in names}
-
-
-def snake_case(operation: str) -> str:
-    """``ListObjectsV2`` -> ``list_objects_v2`` (the method answering an operation)."""
-    return re.sub(r"(?<=[a-z])(?=[A-Z0-9])", "_", operation).lower()
 
 
 def _is_staged(name: str) -> bool:
