@@ -15,6 +15,7 @@ from typing import Mapping
 import sagemaker
 
 from .control_plane import ControlPlane
+from .experiments import Experiments
 from .s3 import LocalS3
 from .store import ResourceStore
 from .transport import emulated_boto_session
@@ -41,7 +42,9 @@ class LocalSagemakerSession(sagemaker.Session):
         self.resources = ResourceStore(database)
         self.control_plane = ControlPlane(self.resources, region, self.s3_path,
                                           predictors or {})
-        operations = {**self.local_s3.operations(), **self.control_plane.operations()}
+        experiments = Experiments(self.resources, self.control_plane.arn)
+        operations = {**self.local_s3.operations(), **self.control_plane.operations(),
+                      **experiments.operations()}
         super().__init__(boto_session=emulated_boto_session(region, operations),
                          default_bucket=default_bucket, sagemaker_config=TELEMETRY_OFF)
 

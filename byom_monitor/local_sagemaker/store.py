@@ -48,15 +48,16 @@ class ResourceStore:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.database, timeout=30)
 
-    def add(self, kind: str, name: str, document: dict[str, Any]) -> None:
-        """Store a new resource; ``ResourceInUse`` when the name is taken."""
+    def add(self, kind: str, name: str, document: dict[str, Any],
+            conflict: str = "ResourceInUse") -> None:
+        """Store a new resource; the error code ``conflict`` when the name is taken."""
         with closing(self._connect()) as db, db:
             try:
                 db.execute("INSERT INTO sm_resources VALUES (?, ?, ?, ?)",
                            (kind, name, datetime.now(timezone.utc).timestamp(),
                             json.dumps(document, default=_encode)))
             except sqlite3.IntegrityError:
-                raise ServiceError("ResourceInUse", f"{kind} {name} already exists") from None
+                raise ServiceError(conflict, f"{kind} {name} already exists") from None
 
     def get(self, kind: str, name: str) -> dict[str, Any]:
         """The document; ``ResourceNotFound`` naming the kind and name when there is none."""
