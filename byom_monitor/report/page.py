@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from .. import storage
 from .runs import Results
-from .sections import Section, label_drift_overview, overview, sections
+from .sections import Section, label_drift_overview, overview, png, sections
 
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1000px}"
          "table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
          "img{max-width:100%}")
-
-
-def png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    return buffer.getvalue()
 
 
 def show(section: Section) -> None:
@@ -34,8 +26,8 @@ def show(section: Section) -> None:
 
     display(Markdown(f"## {section.scenario}\n\n" + "\n\n".join(section.paragraphs)))
     display(section.table)
-    for _, draw in section.charts:
-        display(Image(data=png(draw()), format="png"))
+    for _, image in section.images:
+        display(Image(data=image, format="png"))
 
 
 def _inline_markdown(text: str) -> str:
@@ -43,8 +35,8 @@ def _inline_markdown(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
-def _image(name: str, figure: Figure) -> str:
-    encoded = base64.b64encode(png(figure)).decode()
+def _image(name: str, image: bytes) -> str:
+    encoded = base64.b64encode(image).decode()
     return f"<img alt='{html.escape(name)}' src='data:image/png;base64,{encoded}'>"
 
 
@@ -56,29 +48,33 @@ def section_html(section: Section) -> str:
     parts = [f"<h2 id='{html.escape(section.scenario)}'>{html.escape(section.scenario)}</h2>"]
     parts += [f"<p>{_inline_markdown(p)}</p>" for p in section.paragraphs]
     parts.append(_table(section.table))
-    parts += [_image(f"{section.scenario}-{name}", draw()) for name, draw in section.charts]
+    parts += [_image(f"{section.scenario}-{name}", image) for name, image in section.images]
     return "\n".join(parts)
 
 
-def report_html(results: Results, scenarios: Mapping[str, Any]) -> str:
-    """The whole report: expected against observed, label drift, then every scenario."""
+def report_html(results: Results, scenarios: Mapping[str, Any],
+                scenario_sections: list[Section] | None = None) -> str:
+    """The whole report: expected against observed, label drift, then every scenario
+    (``scenario_sections`` when already drawn for the notebook)."""
+    if scenario_sections is None:
+        scenario_sections = sections(results, scenarios)
     body = ["<h1>Model monitoring report</h1>",
             "<h2>Expected against observed violations</h2>",
             _table(overview(results, scenarios)),
             "<h2>Label drift across scenarios</h2>",
-            _image("label-drift", label_drift_overview(results))]
-    body += [section_html(section) for section in sections(results, scenarios)]
+            _image("label-drift", png(label_drift_overview(results)))]
+    body += [section_html(section) for section in scenario_sections]
     return ("<!doctype html><html><head><meta charset='utf-8'>"
             f"<title>Model monitoring report</title><style>{STYLE}</style></head><body>"
             + "\n".join(body) + "</body></html>")
 
 
 def write_report(results: Results, folder: str | Path,
-                 scenarios: Mapping[str, Any] | None = None) -> str:
+                 scenarios: Mapping[str, Any] | None = None,
+                 scenario_sections: list[Section] | None = None) -> str:
     """``report.html`` in ``folder`` (a local folder or S3), written only once complete;
     ``scenarios`` is the registry of generate_altered (descriptions, expected checks)."""
-    scenarios = scenarios if scenarios is not None else {}
-    page = report_html(results, scenarios)
+    page = report_html(results, scenarios if scenarios is not None else {}, scenario_sections)
     target = storage.join(str(folder), "report.html")
     storage.write_text(target, page)
     return target

@@ -7,8 +7,10 @@ plain documented functions (then nothing is declared and the verdict says so).
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -30,6 +32,17 @@ class Section:
     paragraphs: list[str]
     table: pd.DataFrame
     charts: list[tuple[str, Callable[[], Figure]]] = field(default_factory=list)
+
+    @cached_property
+    def images(self) -> list[tuple[str, bytes]]:
+        """Every chart as PNG, drawn once (the notebook and report.html show the same)."""
+        return [(name, png(draw())) for name, draw in self.charts]
+
+
+def png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    return buffer.getvalue()
 
 
 def description(entry: Any) -> str:
