@@ -7,6 +7,6 @@
 """
 from .page import show, write_report
 from .runs import Results
-from .sections import label_drift_overview, overview, sections
+from .sections import label_drift_overview, overview, scenario_sections
 
-__all__ = ["Results", "label_drift_overview", "overview", "sections", "show", "write_report"]
+__all__ = ["Results", "label_drift_overview", "overview", "scenario_sections", "show", "write_report"]

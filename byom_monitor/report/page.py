@@ -1,4 +1,4 @@
-"""The sections rendered twice from the same charts: inline in a notebook (:func:`show`) and
+"""The sections shown twice from the same drawn charts: inline in a notebook (:func:`show`) and
 as one self-contained ``report.html`` (:func:`write_report`, images inlined as PNG)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import storage
 from .runs import Results
-from .sections import Section, label_drift_overview, overview, png, sections
+from .sections import Section, label_drift_overview, overview, png, scenario_sections
 
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1000px}"
          "table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
@@ -53,17 +53,17 @@ def section_html(section: Section) -> str:
 
 
 def report_html(results: Results, scenarios: Mapping[str, Any],
-                scenario_sections: list[Section] | None = None) -> str:
+                sections: list[Section] | None = None) -> str:
     """The whole report: expected against observed, label drift, then every scenario
-    (``scenario_sections`` when already drawn for the notebook)."""
-    if scenario_sections is None:
-        scenario_sections = sections(results, scenarios)
+    (``sections`` when already drawn for the notebook)."""
+    if sections is None:
+        sections = scenario_sections(results, scenarios)
     body = ["<h1>Model monitoring report</h1>",
             "<h2>Expected against observed violations</h2>",
             _table(overview(results, scenarios)),
             "<h2>Label drift across scenarios</h2>",
             _image("label-drift", png(label_drift_overview(results)))]
-    body += [section_html(section) for section in scenario_sections]
+    body += [section_html(section) for section in sections]
     return ("<!doctype html><html><head><meta charset='utf-8'>"
             f"<title>Model monitoring report</title><style>{STYLE}</style></head><body>"
             + "\n".join(body) + "</body></html>")
@@ -71,10 +71,10 @@ def report_html(results: Results, scenarios: Mapping[str, Any],
 
 def write_report(results: Results, folder: str | Path,
                  scenarios: Mapping[str, Any] | None = None,
-                 scenario_sections: list[Section] | None = None) -> str:
+                 sections: list[Section] | None = None) -> str:
     """``report.html`` in ``folder`` (a local folder or S3), written only once complete;
     ``scenarios`` is the registry of generate_altered (descriptions, expected checks)."""
-    page = report_html(results, scenarios if scenarios is not None else {}, scenario_sections)
+    page = report_html(results, scenarios if scenarios is not None else {}, sections)
     target = storage.join(str(folder), "report.html")
     storage.write_text(target, page)
     return target

@@ -203,7 +203,7 @@ def scenario_section(run: ScenarioRun, results: Results, entry: Any) -> Section:
                    _charts(run, results, expected))
 
 
-def sections(results: Results, scenarios: Mapping[str, Any]) -> list[Section]:
+def scenario_sections(results: Results, scenarios: Mapping[str, Any]) -> list[Section]:
     """One section per scenario of the last orchestration, in its order."""
     return [scenario_section(run, results, scenarios.get(run.scenario)) for run in results.runs]
 
