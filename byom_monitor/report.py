@@ -24,6 +24,7 @@ import pandas as pd  # noqa: E402
 
 from . import storage  # noqa: E402
 from .analyzer.data_quality import MonitoringConfig, baseline_sketch  # noqa: E402
+from .clarify.checks import shap_block  # noqa: E402
 from .config import Config  # noqa: E402
 from .drift import numerical_distance  # noqa: E402
 from .orchestrate import CHECKS, EXPERIMENT, store_for  # noqa: E402
@@ -175,8 +176,8 @@ def shap_values(results: Results, scenario: str, top: int | None = None) -> plt.
     """Global SHAP value per feature, observed against the baseline (largest baseline first)."""
     current = _json(results.output(scenario, "model-explainability", "analysis.json"))
     baseline = results.baseline("model-explainability-analysis")
-    now = current["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
-    before = baseline["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+    now = shap_block(current)[1]["label0"]["global_shap_values"]
+    before = shap_block(baseline)[1]["label0"]["global_shap_values"]
     names = sorted(before, key=lambda n: before[n])[-top:] if top else sorted(before, key=before.get)
     figure, axes = _figure(f"{scenario}: feature attributions (mean |SHAP|)", 9, 0.3 * len(names) + 1.5)
     y = np.arange(len(names))

@@ -21,8 +21,9 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 
 from ..datasets import (
-    Chunk, DatasetError, DatasetFormat, data_files, read_chunks, text_lines,
+    Chunk, DatasetError, DatasetFormat, csv_blocks, data_files, read_chunks, text_lines,
 )
+from ..parallel_profile import profile_csv_blocks
 from ..profile import DatasetProfile
 
 RECORDS_PER_CHUNK = 50_000
@@ -31,15 +32,21 @@ logger = logging.getLogger("byom_monitor.analyzer")
 
 def profile_dataset(location: str, dataset_format: DatasetFormat, *,
                     start: datetime | None = None, end: datetime | None = None,
-                    preprocessor: Callable[..., Any] | None = None) -> DatasetProfile:
-    """One pass over the dataset; DatasetError when it has no rows."""
-    if preprocessor is None:
-        chunks = read_chunks(location, dataset_format, start=start, end=end)
+                    preprocessor: Callable[..., Any] | None = None,
+                    workers: int | None = None) -> DatasetProfile:
+    """One pass over the dataset; DatasetError when it has no rows. CSV files are profiled
+    block by block in ``workers`` processes (default: one per core)."""
+    if preprocessor is None and dataset_format.kind == "csv":
+        blocks = csv_blocks(data_files(location), dataset_format.header)
+        profile = profile_csv_blocks(blocks, workers)
     else:
-        chunks = _preprocessed_chunks(location, dataset_format, preprocessor)
-    profile = DatasetProfile()
-    for chunk in chunks:
-        profile.update(chunk.frame, chunk.text_of)
+        if preprocessor is None:
+            chunks = read_chunks(location, dataset_format, start=start, end=end)
+        else:
+            chunks = _preprocessed_chunks(location, dataset_format, preprocessor)
+        profile = DatasetProfile()
+        for chunk in chunks:
+            profile.update(chunk.frame, chunk.text_of)
     if profile.rows == 0:
         raise DatasetError(f"{location}: the dataset has no rows")
     return profile

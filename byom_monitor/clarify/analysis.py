@@ -20,8 +20,11 @@ import pandas as pd
 from .. import bias_metrics as bm
 from .. import storage
 from ..datasets import data_files
-from ..shap import kernel_shap
-from .config import AnalysisConfig, ClarifyError, Facet, is_continuous, positive_mask
+from ..model import CreditRiskModel
+from ..shap import ShapResult, kernel_shap, tree_shap
+from .config import (
+    AnalysisConfig, ClarifyError, Facet, ShapSettings, is_continuous, positive_mask,
+)
 from .predictor import Predictor
 
 COUNT = "__rows__"
@@ -193,7 +196,8 @@ def _flip_test_features(rows: pd.DataFrame, columns: Columns, facet: str) -> np.
 # -- explainability -------------------------------------------------------------------------------
 def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predictor,
                 output_path: str | None) -> dict[str, Any]:
-    """``explanations.kernel_shap.label0`` (and the per-row values file when asked)."""
+    """``explanations.kernel_shap.label0``, or ``explanations.tree_shap.label0`` with
+    ``methods.shap.algorithm: "tree"`` (and the per-row values file when asked)."""
     settings = config.shap
     columns = columns_of(frame, config)
     features = frame[columns.features]
@@ -201,16 +205,10 @@ def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predicto
     unique, weights = rows[columns.features], rows[COUNT].to_numpy()
     # each dataset row's distinct row (groups numbered in order of first appearance, as above)
     row_of = features.groupby(columns.features, sort=False, dropna=False).ngroup().to_numpy()
-    baseline = _shap_baseline(settings.baseline, unique, weights, settings.num_clusters)
-    dtypes = features.dtypes
-
-    def model(matrix: np.ndarray) -> np.ndarray:
-        batch = pd.DataFrame(matrix, columns=columns.features).astype(dtypes.to_dict())
-        return predictor.predict(batch)
-
-    num_samples = settings.num_samples or 2 * len(columns.features) + 2048
-    result = kernel_shap(model, unique.to_numpy(), baseline, num_samples=num_samples,
-                         seed=settings.seed, use_logit=settings.use_logit)
+    if settings.algorithm == "tree":
+        result = _tree_shap(predictor, unique)
+    else:
+        result = _kernel_shap(predictor, unique, weights, settings)
     per_row = type(result)(result.values[row_of], result.expected_value)
     global_values = per_row.global_values(settings.agg_method)
     if settings.save_local_shap_values and output_path:
@@ -219,9 +217,39 @@ def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predicto
                          .splitlines(), dtype=object)
         text = ",".join(columns.features) + "\n" + "\n".join(lines[row_of]) + "\n"
         storage.write_text(storage.join(output_path, "explanations_shap", "out.csv"), text)
-    return {"kernel_shap": {"label0": {
+    return {f"{settings.algorithm}_shap": {"label0": {
         "global_shap_values": {name: float(v) for name, v in zip(columns.features, global_values)},
         "expected_value": float(result.expected_value)}}}
+
+
+def _kernel_shap(predictor: Predictor, unique: pd.DataFrame, weights: np.ndarray,
+                 settings: ShapSettings) -> ShapResult:
+    baseline = _shap_baseline(settings.baseline, unique, weights, settings.num_clusters)
+    dtypes = unique.dtypes.to_dict()
+
+    def model(matrix: np.ndarray) -> np.ndarray:
+        return predictor.predict(pd.DataFrame(matrix, columns=unique.columns).astype(dtypes))
+
+    num_samples = settings.num_samples or 2 * unique.shape[1] + 2048
+    return kernel_shap(model, unique.to_numpy(), baseline, num_samples=num_samples,
+                       seed=settings.seed, use_logit=settings.use_logit)
+
+
+def _tree_shap(predictor: Predictor, unique: pd.DataFrame) -> ShapResult:
+    """Exact tree SHAP of the model folder's booster, in log-odds (``use_logit`` is implied)."""
+    model = getattr(predictor, "model", None)
+    if not isinstance(model, CreditRiskModel):
+        raise ClarifyError(f"methods.shap.algorithm 'tree' needs a model folder with an XGBoost "
+                           f"model as predictor; {getattr(predictor, 'name', predictor)!r} is not "
+                           f"one (use algorithm 'kernel')")
+    try:
+        encoded = model.transform(unique)
+    except ValueError as exc:
+        raise ClarifyError(f"model {predictor.name}: {exc}") from exc
+    # explained columns the model does not use get 0, as exact Shapley values do
+    position = np.array([unique.columns.get_loc(name) for name in model.features])
+    return tree_shap(model.booster, encoded, position[model.encoder.source_columns],
+                     unique.shape[1])
 
 
 def _shap_baseline(baseline: Any, unique: pd.DataFrame, weights: np.ndarray,

@@ -7,7 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from .config import ClarifyError
+
 NDCG_THRESHOLD = 0.9
+#: Where analysis.json keeps SHAP values: Clarify's Kernel SHAP, or our exact tree SHAP.
+SHAP_BLOCKS = ("kernel_shap", "tree_shap")
 BIAS_STAGES = ("pre_training_bias_metrics", "post_training_bias_metrics")
 
 
@@ -80,12 +84,24 @@ def ndcg(baseline: dict[str, float], current: dict[str, float]) -> float:
     return actual / ideal if ideal else math.nan
 
 
+def shap_block(analysis: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The SHAP block of an analysis.json (its key and ``{label: values}``), if any."""
+    explanations = analysis.get("explanations") or {}
+    for key in SHAP_BLOCKS:
+        if key in explanations:
+            return key, explanations[key]
+    return None, {}
+
+
 def attribution_drift_violations(current: dict[str, Any], baseline: dict[str, Any],
                                  threshold: float = NDCG_THRESHOLD
                                  ) -> tuple[list[dict[str, str]], dict[str, float]]:
     """A violation for every label whose nDCG is below the threshold; also the nDCG values."""
-    now = (current.get("explanations") or {}).get("kernel_shap", {})
-    before = (baseline.get("explanations") or {}).get("kernel_shap", {})
+    now_kind, now = shap_block(current)
+    before_kind, before = shap_block(baseline)
+    if now_kind and before_kind and now_kind != before_kind:
+        raise ClarifyError(f"attribution drift compares like with like: the baseline has "
+                         f"{before_kind} values, the current analysis {now_kind} values")
     violations, scores = [], {}
     for label, block in now.items():
         if label not in before:

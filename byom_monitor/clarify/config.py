@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..bias_metrics import POST_TRAINING, PRE_TRAINING
-from ..shap import AGGREGATIONS
+from ..shap import AGGREGATIONS, ALGORITHMS
 
 DATASET_TYPES = ("text/csv", "application/jsonlines")
 #: smclarify: an integer column with at least this share of distinct values is continuous.
@@ -35,6 +35,7 @@ class ShapSettings:
     save_local_shap_values: bool = False
     seed: int = 0
     num_clusters: int | None = None
+    algorithm: str = "kernel"
 
 
 @dataclass
@@ -128,11 +129,15 @@ def _shap(settings: dict[str, Any], source: str) -> ShapSettings:
     if method not in AGGREGATIONS:
         raise ClarifyError(f"{source}: methods.shap.agg_method must be one of {AGGREGATIONS}, "
                            f"got {method!r}")
+    algorithm = settings.get("algorithm", "kernel")
+    if algorithm not in ALGORITHMS:
+        raise ClarifyError(f"{source}: methods.shap.algorithm must be one of {ALGORITHMS}, "
+                           f"got {algorithm!r}")
     return ShapSettings(baseline=settings.get("baseline"), num_samples=settings.get("num_samples"),
                         agg_method=method, use_logit=bool(settings.get("use_logit", False)),
                         save_local_shap_values=bool(settings.get("save_local_shap_values", False)),
                         seed=int(settings.get("seed", 0) or 0),
-                        num_clusters=settings.get("num_clusters"))
+                        num_clusters=settings.get("num_clusters"), algorithm=algorithm)
 
 
 # -- binarisation (spec E.2) ----------------------------------------------------------------------
