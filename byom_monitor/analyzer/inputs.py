@@ -24,10 +24,12 @@ from byom_monitor.io.datasets import (
     Chunk,
     DatasetError,
     DatasetFormat,
+    csv_blocks,
     data_files,
     read_chunks,
     text_lines,
 )
+from byom_monitor.analyzer.parallel_profile import profile_csv_blocks
 from byom_monitor.engines.profile import DatasetProfile
 
 RECORDS_PER_CHUNK = 50_000
@@ -36,15 +38,21 @@ logger = logging.getLogger("byom_monitor.analyzer")
 
 def profile_dataset(location: str, dataset_format: DatasetFormat, *,
                     start: datetime | None = None, end: datetime | None = None,
-                    preprocessor: Callable[..., Any] | None = None) -> DatasetProfile:
-    """One pass over the dataset; DatasetError when it has no rows."""
-    if preprocessor is None:
-        chunks = read_chunks(location, dataset_format, start=start, end=end)
+                    preprocessor: Callable[..., Any] | None = None,
+                    workers: int | None = None) -> DatasetProfile:
+    """One pass over the dataset; DatasetError when it has no rows. CSV files are profiled
+    block by block in ``workers`` processes (default: one per core)."""
+    if preprocessor is None and dataset_format.kind == "csv":
+        blocks = csv_blocks(data_files(location), dataset_format.header)
+        profile = profile_csv_blocks(blocks, workers)
     else:
-        chunks = _preprocessed_chunks(location, dataset_format, preprocessor)
-    profile = DatasetProfile()
-    for chunk in chunks:
-        profile.update(chunk.frame, chunk.text_of)
+        if preprocessor is None:
+            chunks = read_chunks(location, dataset_format, start=start, end=end)
+        else:
+            chunks = _preprocessed_chunks(location, dataset_format, preprocessor)
+        profile = DatasetProfile()
+        for chunk in chunks:
+            profile.update(chunk.frame, chunk.text_of)
     if profile.rows == 0:
         raise DatasetError(f"{location}: the dataset has no rows")
     return profile

@@ -20,12 +20,14 @@ import pandas as pd
 from byom_monitor.engines import bias_metrics as bm
 from byom_monitor.io import storage
 from byom_monitor.io.datasets import data_files
-from byom_monitor.engines.shap import kernel_shap
 from byom_monitor.io.staged_output import StagedOutput
+from byom_monitor.example.model import CreditRiskModel
+from byom_monitor.engines.shap import ShapResult, kernel_shap, tree_shap
 from byom_monitor.clarify.config import (
     AnalysisConfig,
     ClarifyError,
     Facet,
+    ShapSettings,
     is_continuous,
     positive_mask,
 )
@@ -200,8 +202,9 @@ def _flip_test_features(rows: pd.DataFrame, columns: Columns, facet: str) -> np.
 # -- explainability -------------------------------------------------------------------------------
 def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predictor,
                 output_path: str | None, staged: StagedOutput | None = None) -> dict[str, Any]:
-    """``explanations.kernel_shap.label0``; the per-row values file, when asked, is staged
-    for publication with the job's other results."""
+    """``explanations.kernel_shap.label0``, or ``explanations.tree_shap.label0`` with
+    ``methods.shap.algorithm: "tree"``; the per-row values file, when asked, is staged for
+    publication with the job's other results."""
     settings = config.shap
     columns = columns_of(frame, config)
     features = frame[columns.features]
@@ -215,16 +218,10 @@ def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predicto
     unique, weights = rows[columns.features], rows[COUNT].to_numpy()
     # each dataset row's distinct row (groups numbered in order of first appearance, as above)
     row_of = features.groupby(columns.features, sort=False, dropna=False).ngroup().to_numpy()
-    baseline = _shap_baseline(settings.baseline, unique, weights, settings.num_clusters)
-    dtypes = features.dtypes
-
-    def model(matrix: np.ndarray) -> np.ndarray:
-        batch = pd.DataFrame(matrix, columns=columns.features).astype(dtypes.to_dict())
-        return predictor.predict(batch)
-
-    num_samples = settings.num_samples or 2 * len(columns.features) + 2048
-    result = kernel_shap(model, unique.to_numpy(), baseline, num_samples=num_samples,
-                         seed=settings.seed, use_logit=settings.use_logit)
+    if settings.algorithm == "tree":
+        result = _tree_shap(predictor, unique)
+    else:
+        result = _kernel_shap(predictor, unique, weights, settings)
     per_row = type(result)(result.values[row_of], result.expected_value)
     global_values = per_row.global_values(settings.agg_method)
     if settings.save_local_shap_values and output_path and staged is not None:
@@ -234,9 +231,39 @@ def shap_report(frame: pd.DataFrame, config: AnalysisConfig, predictor: Predicto
         text = ",".join(columns.features) + "\n" + "\n".join(lines[row_of]) + "\n"
         staged.add(storage.join(output_path, "explanations_shap", "out.csv"), text,
                    "explanations_shap/out.csv")
-    return {"kernel_shap": {"label0": {
+    return {f"{settings.algorithm}_shap": {"label0": {
         "global_shap_values": {name: float(v) for name, v in zip(columns.features, global_values)},
         "expected_value": float(result.expected_value)}}}
+
+
+def _kernel_shap(predictor: Predictor, unique: pd.DataFrame, weights: np.ndarray,
+                 settings: ShapSettings) -> ShapResult:
+    baseline = _shap_baseline(settings.baseline, unique, weights, settings.num_clusters)
+    dtypes = unique.dtypes.to_dict()
+
+    def model(matrix: np.ndarray) -> np.ndarray:
+        return predictor.predict(pd.DataFrame(matrix, columns=unique.columns).astype(dtypes))
+
+    num_samples = settings.num_samples or 2 * unique.shape[1] + 2048
+    return kernel_shap(model, unique.to_numpy(), baseline, num_samples=num_samples,
+                       seed=settings.seed, use_logit=settings.use_logit)
+
+
+def _tree_shap(predictor: Predictor, unique: pd.DataFrame) -> ShapResult:
+    """Exact tree SHAP of the model folder's booster, in log-odds (``use_logit`` is implied)."""
+    model = getattr(predictor, "model", None)
+    if not isinstance(model, CreditRiskModel):
+        raise ClarifyError(f"methods.shap.algorithm 'tree' needs a model folder with an XGBoost "
+                           f"model as predictor; {getattr(predictor, 'name', predictor)!r} is not "
+                           f"one (use algorithm 'kernel')")
+    try:
+        encoded = model.transform(unique)
+    except ValueError as exc:
+        raise ClarifyError(f"model {predictor.name}: {exc}") from exc
+    # explained columns the model does not use get 0, as exact Shapley values do
+    position = np.array([unique.columns.get_loc(name) for name in model.features])
+    return tree_shap(model.booster, encoded, position[model.encoder.source_columns],
+                     unique.shape[1])
 
 
 def _shap_baseline(baseline: Any, unique: pd.DataFrame, weights: np.ndarray,

@@ -16,6 +16,7 @@ import pandas as pd
 
 from byom_monitor.io import storage
 from byom_monitor.analyzer.outcome import Outcome
+from byom_monitor.clarify.checks import shap_block
 from byom_monitor.clarify.job import ClarifyJob, run_clarify
 from byom_monitor.clarify.predictor import Predictor
 
@@ -58,8 +59,7 @@ class ClarifyResult:
     def shap_df(self) -> pd.DataFrame:
         """Global SHAP value per feature (and label), largest first."""
         rows = [{"label": label, "feature": feature, "global_shap_value": value}
-                for label, block in (self.analysis.get("explanations") or {})
-                .get("kernel_shap", {}).items()
+                for label, block in shap_block(self.analysis)[1].items()
                 for feature, value in block["global_shap_values"].items()]
         frame = pd.DataFrame(rows)
         return frame.sort_values("global_shap_value", ascending=False, ignore_index=True) \

@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from byom_monitor.clarify.config import AnalysisConfig, ClarifyError
 from byom_monitor.io.formats import FormatError
-from byom_monitor.clarify.config import AnalysisConfig
 
 NDCG_THRESHOLD = 0.9
+#: Where analysis.json keeps SHAP values: Clarify's Kernel SHAP, or our exact tree SHAP.
+SHAP_BLOCKS = ("kernel_shap", "tree_shap")
 BIAS_STAGES = ("pre_training_bias_metrics", "post_training_bias_metrics")
 
 
@@ -61,8 +63,8 @@ def check_baseline(baseline: dict[str, Any], config: AnalysisConfig, source: str
                     if not all(isinstance(m, dict) and "name" in m for m in group["metrics"]):
                         raise FormatError(f"{source}: {stage}: every metric needs a 'name'")
     if config.shap is not None:
-        blocks = ((baseline.get("explanations") or {}).get("kernel_shap")
-                  if isinstance(baseline.get("explanations"), dict) else None)
+        key, blocks = (shap_block(baseline) if isinstance(baseline.get("explanations"), dict)
+                       else (None, None))
         if not isinstance(blocks, dict) or not blocks:
             raise FormatError(f"{source}: the baseline has no explanations.kernel_shap block to "
                               f"check feature attribution drift against")
@@ -71,7 +73,7 @@ def check_baseline(baseline: dict[str, Any], config: AnalysisConfig, source: str
             if not isinstance(values, dict) or not values or not all(
                     _number(v) is not None and math.isfinite(_number(v))
                     for v in values.values()):
-                raise FormatError(f"{source}: explanations.kernel_shap.{label}."
+                raise FormatError(f"{source}: explanations.{key}.{label}."
                                   f"global_shap_values must be finite numbers per feature")
 
 
@@ -121,12 +123,24 @@ def ndcg(baseline: dict[str, float], current: dict[str, float]) -> float:
     return actual / ideal if ideal else math.nan
 
 
+def shap_block(analysis: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The SHAP block of an analysis.json (its key and ``{label: values}``), if any."""
+    explanations = analysis.get("explanations") or {}
+    for key in SHAP_BLOCKS:
+        if key in explanations:
+            return key, explanations[key]
+    return None, {}
+
+
 def attribution_drift_violations(current: dict[str, Any], baseline: dict[str, Any],
                                  threshold: float = NDCG_THRESHOLD
                                  ) -> tuple[list[dict[str, str]], dict[str, float]]:
     """A violation for every label whose nDCG is below the threshold; also the nDCG values."""
-    now = (current.get("explanations") or {}).get("kernel_shap", {})
-    before = (baseline.get("explanations") or {}).get("kernel_shap", {})
+    now_kind, now = shap_block(current)
+    before_kind, before = shap_block(baseline)
+    if now_kind and before_kind and now_kind != before_kind:
+        raise ClarifyError(f"attribution drift compares like with like: the baseline has "
+                         f"{before_kind} values, the current analysis {now_kind} values")
     violations, scores = [], {}
     for label, block in now.items():
         if label not in before:

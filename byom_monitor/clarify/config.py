@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from byom_monitor.engines.bias_metrics import POST_TRAINING, PRE_TRAINING
-from byom_monitor.engines.shap import AGGREGATIONS
+from byom_monitor.engines.shap import AGGREGATIONS, ALGORITHMS
 
 DATASET_TYPES = ("text/csv", "application/jsonlines")
 #: smclarify: an integer column with at least this share of distinct values is continuous.
@@ -35,6 +35,7 @@ class ShapSettings:
     save_local_shap_values: bool = False
     seed: int = 0
     num_clusters: int | None = None
+    algorithm: str = "kernel"
 
 
 @dataclass
@@ -133,7 +134,11 @@ def _shap(settings: dict[str, Any], source: str) -> ShapSettings:
         if not isinstance(settings.get(key, False), bool):
             raise ClarifyError(f"{source}: methods.shap.{key} must be true or false, "
                                f"got {settings[key]!r}")
-    return ShapSettings(baseline=settings.get("baseline"),
+    algorithm = settings.get("algorithm", "kernel")
+    if algorithm not in ALGORITHMS:
+        raise ClarifyError(f"{source}: methods.shap.algorithm must be one of {ALGORITHMS}, "
+                           f"got {algorithm!r}")
+    return ShapSettings(baseline=settings.get("baseline"), algorithm=algorithm,
                         num_samples=_count(settings, "num_samples", 1, source),
                         agg_method=method, use_logit=settings.get("use_logit", False),
                         save_local_shap_values=settings.get("save_local_shap_values", False),

@@ -146,6 +146,7 @@ class CheckedPredictor:
     def __init__(self, inner: Predictor, name: str) -> None:
         self.inner, self.name = inner, name
         self.default_threshold = inner.default_threshold
+        self.model = getattr(inner, "model", None)  # for tree SHAP of a model folder
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         return validated_scores(self.inner.predict(features), len(features), self.name)

@@ -151,6 +151,12 @@ class _OneHotMatrix:
                    [np.asarray(c, dtype=float) for c in encoder.categories_],
                    [position[c] for c in numeric_columns])
 
+    @property
+    def source_columns(self) -> np.ndarray:
+        """For every encoded column, the index of the feature it encodes."""
+        return np.array([j for j, categories in zip(self.categorical_index, self.categories)
+                         for _ in categories] + list(self.numeric_index), dtype=np.int64)
+
     def encode(self, values: np.ndarray) -> np.ndarray:
         values = np.atleast_2d(np.asarray(values, dtype=float))
         blocks = [(values[:, [j]] == categories[None, :]) for j, categories in

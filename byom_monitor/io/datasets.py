@@ -112,7 +112,26 @@ def data_files(location: storage.Location) -> list[str]:
 
 
 # -- CSV ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CsvBlock:
+    """Whole lines of one CSV file, not parsed yet (picklable: a worker process can parse it)."""
+
+    path: str
+    data: bytes
+    names: list[str]
+    first_line: int
+
+    def parse(self) -> Chunk:
+        return _parse_csv_block(self.path, self.data, self.names, self.first_line)
+
+
 def _csv_chunks(files: list[str], header: bool, block_bytes: int) -> Iterator[Chunk]:
+    return (block.parse() for block in csv_blocks(files, header, block_bytes))
+
+
+def csv_blocks(files: list[str], header: bool,
+               block_bytes: int = BLOCK_BYTES) -> Iterator[CsvBlock]:
+    """The CSV files' rows in blocks of about ``block_bytes``, in file order."""
     names: list[str] | None = None
     for path in files:
         blocks = _line_blocks(path, block_bytes)
@@ -128,7 +147,7 @@ def _csv_chunks(files: list[str], header: bool, block_bytes: int) -> Iterator[Ch
         line = 2 if header else 1
         for block in itertools.chain([rest if header else first], blocks):
             if block and not block.isspace():
-                yield _parse_csv_block(path, block, names, line)
+                yield CsvBlock(path, block, names, line)
             line += block.count(b"\n")
 
 
