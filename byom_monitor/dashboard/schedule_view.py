@@ -9,6 +9,7 @@ those files (kept parsed in the document cache).
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from ..clarify.checks import NDCG_THRESHOLD
 from . import documents as docs
@@ -22,6 +23,7 @@ CLARIFY_EXECUTIONS = 48
 DEFAULT_RANGE = "30d"
 
 
+@lru_cache(maxsize=20000)
 def _moment(text: str) -> datetime:
     moment = datetime.fromisoformat(text if len(text) > 10 else text + "T12:00:00")
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -71,7 +73,7 @@ def _charts(context: Context, schedule: dict, latest: ExecutionRow, range_name: 
         if constraints.problem:
             html.append(notice(f"No threshold drawn: {constraints.problem}"))
         prefix = "feature_baseline_drift_"
-        series = context.reader.metric_series(name, start, ("violations",), (prefix,), daily)
+        series = context.metric_series(name, start, range_name, ("violations",), (prefix,))
         drift = sorted((k for k in series if k.startswith(prefix)),
                        key=lambda k: -max(high for _, _, high in series[k]))
         charts = [line_chart(f"{k.removeprefix(prefix)} drift distance",
@@ -82,7 +84,7 @@ def _charts(context: Context, schedule: dict, latest: ExecutionRow, range_name: 
         if constraints.problem:
             html.append(notice(f"No thresholds drawn: {constraints.problem}"))
         names = tuple(rules) or ("accuracy", "precision", "recall", "f1", "auc")
-        series = context.reader.metric_series(name, start, names + ("violations",), (), daily)
+        series = context.metric_series(name, start, range_name, names + ("violations",))
         charts = []
         for metric in names:
             rule = rules.get(metric, {})
@@ -90,7 +92,7 @@ def _charts(context: Context, schedule: dict, latest: ExecutionRow, range_name: 
             charts.append(line_chart(metric, _points(series.get(metric, []), above),
                                      threshold=rule.get("threshold"), violated_above=above))
     else:
-        series = context.reader.metric_series(name, start, ("violations",), (), daily)
+        series = context.metric_series(name, start, range_name, ("violations",))
         charts = _clarify_charts(context, name, check)
     charts.append(line_chart("violations", _points(series.get("violations", []), True)))
     html.append(f"<div class='grid'>{''.join(charts)}</div>")

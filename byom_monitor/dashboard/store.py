@@ -131,26 +131,49 @@ class StoreReader:
         return _execution(rows[0]) if rows else None
 
     def metric_series(self, schedule: str, since: str, names: tuple[str, ...] = (),
-                      prefixes: tuple[str, ...] = (), daily: bool = False
-                      ) -> dict[str, list[tuple[str, float, float]]]:
-        """``metric -> [(time or day, lowest, highest)]`` of the executions since ``since``,
-        for the named metrics and those starting with a prefix; one point per execution, or
-        per day with the day's lowest and highest value. Computed inside SQLite."""
-        wanted = " OR ".join(["j.key = ?"] * len(names) + ["j.key LIKE ?"] * len(prefixes))
+                      prefixes: tuple[str, ...] = ()) -> dict[str, list[tuple[str, float]]]:
+        """``metric -> [(scheduled time, value)]`` of the executions since ``since``, for the
+        named metrics and those starting with a prefix (the JSON is read inside SQLite)."""
+        wanted = " OR ".join(["j.key = ?"] * len(names) + ["j.key LIKE ? ESCAPE '\\'"]
+                             * len(prefixes))
         if not wanted:
             return {}
-        moment = "substr(e.scheduled_time, 1, 10)" if daily else "e.scheduled_time"
-        query = (f"SELECT {moment} AS moment, j.key AS name, MIN(j.value) AS low, "
-                 f"MAX(j.value) AS high FROM executions e, json_each(e.metrics) j "
-                 f"WHERE e.schedule = ? AND e.scheduled_time >= ? AND json_valid(e.metrics) "
-                 f"AND j.type IN ('real', 'integer') AND ({wanted}) "
-                 f"GROUP BY moment, name ORDER BY moment")
-        parameters = (schedule, since, *names, *(p.replace("_", r"\_") + "%" for p in prefixes))
-        query = query.replace("LIKE ?", r"LIKE ? ESCAPE '\'")
-        series: dict[str, list[tuple[str, float, float]]] = {}
+        query = ("SELECT e.scheduled_time AS moment, j.key AS name, j.value AS value "
+                 "FROM executions e, json_each(e.metrics) j WHERE e.schedule = ? "
+                 "AND e.scheduled_time >= ? AND json_valid(e.metrics) "
+                 f"AND j.type IN ('real', 'integer') AND ({wanted}) ORDER BY moment")
+        parameters = (schedule, since, *names, *(p.replace("_", "\\_") + "%" for p in prefixes))
+        series: dict[str, list[tuple[str, float]]] = {}
         for row in self._rows(query, parameters, table="executions"):
-            series.setdefault(row["name"], []).append((row["moment"], row["low"], row["high"]))
+            series.setdefault(row["name"], []).append((row["moment"], row["value"]))
         return series
+
+    def day_fingerprints(self, schedule: str, since: str) -> dict[str, tuple]:
+        """Per day since ``since``: what changes when any execution of the day is added,
+        replaced or updated (count, newest row, sizes of status and metrics)."""
+        rows = self._rows("SELECT substr(scheduled_time, 1, 10) AS day, COUNT(*), MAX(rowid), "
+                          "TOTAL(length(status)), TOTAL(length(metrics)) FROM executions "
+                          "WHERE schedule = ? AND scheduled_time >= ? GROUP BY day",
+                          (schedule, since), table="executions")
+        return {r[0]: tuple(r[1:]) for r in rows}
+
+    def daily_extremes(self, schedule: str, days: list[str]
+                       ) -> dict[str, dict[str, tuple[float, float]]]:
+        """``day -> metric -> (lowest, highest)`` of every metric of the given days."""
+        if not days:
+            return {}
+        marks = ", ".join("?" * len(days))
+        rows = self._rows(
+            "SELECT substr(e.scheduled_time, 1, 10) AS day, j.key, MIN(j.value), MAX(j.value) "
+            "FROM executions e, json_each(e.metrics) j WHERE e.schedule = ? "
+            "AND e.scheduled_time >= ? AND e.scheduled_time < ? AND json_valid(e.metrics) "
+            f"AND j.type IN ('real', 'integer') AND substr(e.scheduled_time, 1, 10) IN ({marks}) "
+            "GROUP BY day, j.key", (schedule, min(days), max(days) + "~", *days),
+            table="executions")
+        extremes: dict[str, dict[str, tuple[float, float]]] = {day: {} for day in days}
+        for day, name, low, high in rows:
+            extremes[day][name] = (low, high)
+        return extremes
 
     # -- endpoints --------------------------------------------------------------------------------
     def endpoints(self) -> list[str]:

@@ -62,6 +62,7 @@ def line_chart(title: str, points: list[tuple[datetime, float]], *,
              f"<text x='{left}' y='{height - 6}' {_FONT}>{_date(x_low)}</text>",
              f"<text x='{width - right}' y='{height - 6}' {_FONT} text-anchor='end'>"
              f"{_date(x_high)}</text>"]
+    finite = _thinned(finite, x_low, span, width - left - right)
     line = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in finite)
     body.append(f"<polyline fill='none' stroke='{OBSERVED}' stroke-width='1.2' points='{line}'/>")
     if threshold is not None:
@@ -72,6 +73,22 @@ def line_chart(title: str, points: list[tuple[datetime, float]], *,
         body += [f"<circle cx='{x(a):.1f}' cy='{y(b):.1f}' r='2' fill='{VIOLATED}'/>"
                  for a, b in past[-200:]]
     return _svg(width, height, title, body)
+
+
+def _thinned(points: list[tuple[float, float]], x_low: float, span: float, columns: int
+             ) -> list[tuple[float, float]]:
+    """At most the lowest and the highest point of each pixel column (in time order): the
+    line looks the same and every peak stays, with a bounded number of points."""
+    if len(points) <= 2 * columns:
+        return points
+    kept: dict[int, list[tuple[float, float]]] = {}
+    for point in points:
+        column = kept.setdefault(int((point[0] - x_low) / span * (columns - 1)), [point, point])
+        if point[1] < column[0][1]:
+            column[0] = point
+        if point[1] > column[1][1]:
+            column[1] = point
+    return sorted({p for pair in kept.values() for p in pair})
 
 
 def bar_chart(title: str, labels: list[str], series: dict[str, list[float | None]],
