@@ -15,6 +15,8 @@ RANGES = {"7d": timedelta(days=7), "30d": timedelta(days=30), "90d": timedelta(d
           "365d": timedelta(days=365)}
 #: up to this range a chart has one point per execution; beyond, one per day
 PER_EXECUTION_LIMIT = timedelta(days=31)
+#: the newest days of a schedule, always read again (not taken from the per-day cache)
+RECOMPUTED_DAYS = 2
 
 
 Series = dict[str, list[tuple[str, float, float]]]
@@ -22,8 +24,8 @@ Series = dict[str, list[tuple[str, float, float]]]
 
 class DailyMetrics:
     """Per day, the lowest and highest value of every metric of a schedule's executions, kept
-    and recomputed only for days whose executions changed: a year of hourly executions is read
-    once, not on every request."""
+    and recomputed only for days whose executions changed (count or newest row) and for the
+    newest days: a year of hourly executions is read once, not on every request."""
 
     def __init__(self) -> None:
         self._days: dict[tuple[str, str], tuple[tuple, dict[str, tuple[float, float]]]] = {}
@@ -33,9 +35,10 @@ class DailyMetrics:
                prefixes: tuple[str, ...]) -> Series:
         """``metric -> [(day, lowest, highest)]`` for the named and prefixed metrics."""
         prints = reader.day_fingerprints(schedule, since)
+        recent = sorted(prints)[-RECOMPUTED_DAYS:]  # rows of running windows change in place
         with self._lock:
             stale = [day for day, mark in prints.items()
-                     if self._days.get((schedule, day), ((),))[0] != mark]
+                     if day in recent or self._days.get((schedule, day), ((),))[0] != mark]
         fresh = reader.daily_extremes(schedule, stale)
         with self._lock:
             self._days.update({(schedule, day): (prints[day], fresh[day]) for day in stale})

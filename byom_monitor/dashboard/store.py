@@ -133,29 +133,26 @@ class StoreReader:
     def metric_series(self, schedule: str, since: str, names: tuple[str, ...] = (),
                       prefixes: tuple[str, ...] = ()) -> dict[str, list[tuple[str, float]]]:
         """``metric -> [(scheduled time, value)]`` of the executions since ``since``, for the
-        named metrics and those starting with a prefix (the JSON is read inside SQLite)."""
-        wanted = " OR ".join(["j.key = ?"] * len(names) + ["j.key LIKE ? ESCAPE '\\'"]
-                             * len(prefixes))
-        if not wanted:
-            return {}
-        query = ("SELECT e.scheduled_time AS moment, j.key AS name, j.value AS value "
-                 "FROM executions e, json_each(e.metrics) j WHERE e.schedule = ? "
-                 "AND e.scheduled_time >= ? AND json_valid(e.metrics) "
-                 f"AND j.type IN ('real', 'integer') AND ({wanted}) ORDER BY moment")
-        parameters = (schedule, since, *names, *(p.replace("_", "\\_") + "%" for p in prefixes))
+        named metrics and those starting with a prefix."""
         series: dict[str, list[tuple[str, float]]] = {}
-        for row in self._rows(query, parameters, table="executions"):
-            series.setdefault(row["name"], []).append((row["moment"], row["value"]))
+        for moment, metrics in self._rows(
+                "SELECT scheduled_time, metrics FROM executions WHERE schedule = ? "
+                "AND scheduled_time >= ? ORDER BY scheduled_time", (schedule, since),
+                table="executions"):
+            for name, value in _decoded(metrics).items():
+                if (name in names or name.startswith(prefixes)) and \
+                        isinstance(value, (int, float)) and not isinstance(value, bool):
+                    series.setdefault(name, []).append((moment, float(value)))
         return series
 
-    def day_fingerprints(self, schedule: str, since: str) -> dict[str, tuple]:
-        """Per day since ``since``: what changes when any execution of the day is added,
-        replaced or updated (count, newest row, sizes of status and metrics)."""
-        rows = self._rows("SELECT substr(scheduled_time, 1, 10) AS day, COUNT(*), MAX(rowid), "
-                          "TOTAL(length(status)), TOTAL(length(metrics)) FROM executions "
-                          "WHERE schedule = ? AND scheduled_time >= ? GROUP BY day",
-                          (schedule, since), table="executions")
-        return {r[0]: tuple(r[1:]) for r in rows}
+    def day_fingerprints(self, schedule: str, since: str) -> dict[str, tuple[int, int]]:
+        """Per day since ``since``: the number of executions and the newest row id, which
+        change when an execution is added or saved again (the store replaces a saved row).
+        Read from the index alone."""
+        rows = self._rows("SELECT substr(scheduled_time, 1, 10) AS day, COUNT(*), MAX(rowid) "
+                          "FROM executions WHERE schedule = ? AND scheduled_time >= ? "
+                          "GROUP BY day", (schedule, since), table="executions")
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def daily_extremes(self, schedule: str, days: list[str]
                        ) -> dict[str, dict[str, tuple[float, float]]]:
