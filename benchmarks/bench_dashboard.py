@@ -24,11 +24,11 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "dashboard")]
 
-from generated_store import END, ENDPOINT, SCHEDULES, generate_store  # noqa: E402
+from generated_store import END, ENDPOINT, SCHEDULES, generate_store
 
-from byom_monitor.config import Config  # noqa: E402
-from byom_monitor.dashboard.app import DashboardApp  # noqa: E402
-from byom_monitor.server import serve  # noqa: E402
+from byom_monitor.config import Config
+from byom_monitor.dashboard.app import DashboardApp
+from byom_monitor.server import serve
 
 LIMIT_MS = 300.0
 

@@ -13,8 +13,9 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable, Iterable
 from http.cookies import SimpleCookie
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from .. import storage
@@ -34,8 +35,8 @@ REASONS = {200: "OK", 204: "No Content", 303: "See Other", 401: "Unauthorized",
            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
            500: "Internal Server Error"}
 SECURITY_HEADERS = [
-    ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    ("Content-Security-Policy", ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")),
     ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
     ("Cache-Control", "no-store")]
 

@@ -68,7 +68,7 @@ class Context:
                 in self.reader.metric_series(schedule, since, names, prefixes).items()}
 
     @classmethod
-    def from_config(cls, config: Config) -> "Context":
+    def from_config(cls, config: Config) -> Context:
         return cls(config, StoreReader(config.database))
 
     def baseline(self, key: str) -> Loaded:

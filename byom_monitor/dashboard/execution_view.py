@@ -5,6 +5,7 @@ a missing or corrupt file is a message on its part."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from ..clarify.checks import NDCG_THRESHOLD
 from . import documents as docs
@@ -60,14 +61,10 @@ def execution_page(context: Context, name: str, scheduled_time: str) -> Page | N
     if execution.status == "Failed":
         parts.append(notice(f"The execution failed: {execution.failure_reason or execution.exit_message}"))
     parts.append(_violations(context, execution))
-    if check == "data-quality":
-        parts.append(_data_quality(context, execution))
-    elif check == "model-quality":
+    if check == "model-quality":
         parts.append(_model_quality(context, execution))
-    elif check == "model-bias":
-        parts.append(_bias(context, execution))
-    elif check == "model-explainability":
-        parts.append(_explainability(context, execution))
+    elif check in SECTIONS:
+        parts.append(_against_baseline(context, execution, *SECTIONS[check]))
     parts.append(_files(name, execution))
     return Page(f"Execution {name} {scheduled_time}", "".join(parts))
 
@@ -101,24 +98,32 @@ def _violated(context: Context, execution: ExecutionRow, key: str) -> set[str]:
     return {str(v[key]) for v in _violation_list(context, execution) if v.get(key)}
 
 
-def _data_quality(context: Context, execution: ExecutionRow) -> str:
-    current = context.cache.load(execution.outputs.get("statistics.json"), "statistics.json")
-    baseline = context.baseline("data-quality-statistics")
-    html = ["<h2>Distributions of the drifted features</h2>"]
-    for loaded in (current, baseline):
-        if loaded.document is None:
-            return "".join(html) + notice(loaded.problem)
+def _against_baseline(context: Context, execution: ExecutionRow, title: str, file: str,
+                      baseline_key: str, draw: Callable[..., str]) -> str:
+    """A section comparing the execution's result document with its baseline, or saying why
+    one of them is unavailable."""
+    current = context.cache.load(execution.outputs.get(file), file)
+    baseline = context.baseline(baseline_key)
+    problem = next((d.problem for d in (current, baseline) if d.document is None), None)
+    body = notice(problem) if problem else draw(context, execution, current.document,
+                                                baseline.document)
+    return f"<h2>{esc(title)}</h2>{body}"
+
+
+def _data_quality(context: Context, execution: ExecutionRow, current: dict, baseline: dict
+                  ) -> str:
+    html = []
     drifted = sorted(_drift_features(context, execution))
     if not drifted:
-        return "".join(html) + "<p>No feature drifted from the baseline.</p>"
+        return "<p>No feature drifted from the baseline.</p>"
     for feature in drifted[:MAX_DISTRIBUTIONS]:
-        if docs.is_numeric(baseline.document, feature):
+        if docs.is_numeric(baseline, feature):
             html.append(distributions(f"{feature}: share of rows (KLL buckets)",
-                                      docs.feature_buckets(baseline.document, feature),
-                                      docs.feature_buckets(current.document, feature)))
+                                      docs.feature_buckets(baseline, feature),
+                                      docs.feature_buckets(current, feature)))
         else:
-            before = docs.category_counts(baseline.document, feature)
-            now = docs.category_counts(current.document, feature)
+            before = docs.category_counts(baseline, feature)
+            now = docs.category_counts(current, feature)
             categories = sorted(set(before) | set(now))
             html.append(bar_chart(f"{feature}: share of rows per category", categories, {
                 "baseline": _shares(before, categories), "current": _shares(now, categories)},
@@ -171,14 +176,9 @@ def _model_quality(context: Context, execution: ExecutionRow) -> str:
     return "".join(html)
 
 
-def _bias(context: Context, execution: ExecutionRow) -> str:
-    current = context.cache.load(execution.outputs.get("analysis.json"), "analysis.json")
-    baseline = context.baseline("model-bias-analysis")
-    html = ["<h2>Bias metrics against the baseline</h2>"]
-    for loaded in (current, baseline):
-        if loaded.document is None:
-            return "".join(html) + notice(loaded.problem)
-    now, before = docs.bias_values(current.document), docs.bias_values(baseline.document)
+def _bias(context: Context, execution: ExecutionRow, current: dict, baseline: dict) -> str:
+    html = []
+    now, before = docs.bias_values(current), docs.bias_values(baseline)
     violated = _violated(context, execution, "metric_name")
     rows, labels, values, references = [], [], [], []
     for key in sorted(now):
@@ -199,15 +199,11 @@ def _bias(context: Context, execution: ExecutionRow) -> str:
     return "".join(html)
 
 
-def _explainability(context: Context, execution: ExecutionRow) -> str:
-    current = context.cache.load(execution.outputs.get("analysis.json"), "analysis.json")
-    baseline = context.baseline("model-explainability-analysis")
-    html = ["<h2>Feature attributions against the baseline</h2>"]
-    for loaded in (current, baseline):
-        if loaded.document is None:
-            return "".join(html) + notice(loaded.problem)
-    now, before = docs.attributions(current.document), docs.attributions(baseline.document)
-    scores = docs.ndcg_scores(current.document, baseline.document)
+def _explainability(context: Context, execution: ExecutionRow, current: dict, baseline: dict
+                    ) -> str:
+    html = []
+    now, before = docs.attributions(current), docs.attributions(baseline)
+    scores = docs.ndcg_scores(current, baseline)
     for label, values in now.items():
         reference = before.get(label, {})
         names = sorted(reference or values, key=lambda f: -reference.get(f, values.get(f, 0.0)))
@@ -220,6 +216,15 @@ def _explainability(context: Context, execution: ExecutionRow) -> str:
             "current": [values.get(f) for f in names], "baseline": [reference.get(f) for f in names]},
             {"current": OBSERVED, "baseline": BASELINE}))
     return "".join(html)
+
+
+SECTIONS = {
+    "data-quality": ("Distributions of the drifted features", "statistics.json",
+                     "data-quality-statistics", _data_quality),
+    "model-bias": ("Bias metrics against the baseline", "analysis.json", "model-bias-analysis",
+                   _bias),
+    "model-explainability": ("Feature attributions against the baseline", "analysis.json",
+                             "model-explainability-analysis", _explainability)}
 
 
 def _files(name: str, execution: ExecutionRow) -> str:

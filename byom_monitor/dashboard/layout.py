@@ -3,9 +3,9 @@ small builders for tables, status badges and notices. Every value is escaped her
 caller with :func:`esc`."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
-from typing import Iterable
 from urllib.parse import quote
 
 STYLE = """

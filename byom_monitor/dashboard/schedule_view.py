@@ -133,7 +133,7 @@ def _clarify_charts(context: Context, name: str, check: str) -> list[str]:
             base = reference.get(title)
             # a drift violation: farther from the ideal (no bias) than the baseline value
             limit = None if base is None else ideal + abs(base - ideal)
-            charts.append(line_chart(f"{title}, baseline distance {number(base)}",
+            charts.append(line_chart(f"{title}: distance from no bias (baseline {number(base)})",
                                      [(t, ideal + abs(v - ideal)) for t, v in points],
                                      threshold=limit))
     else:
@@ -151,6 +151,8 @@ def _executions(context: Context, name: str, before: str | None) -> str:
     pager = [link("newest", href("schedules", name))] if before else []
     if len(rows) == PAGE_SIZE:
         pager.append(link("older", href("schedules", name, before=rows[-1].scheduled_time)))
+    if rows and all(e.seconds is None for e in rows):
+        pager.append("the store records no durations of these executions")
     return ("<h2>Executions</h2>" + table(["scheduled time", "status", "violations", "duration",
                                            "exit message"], table_rows, numeric={2, 3})
             + f"<p>{' | '.join(pager)}</p>")

@@ -26,6 +26,19 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
             + "".join(body) + "</svg>")
 
 
+def _frame(box: tuple[float, float, float, float], y_high: str, y_low: str, x_low: str,
+           x_high: str) -> list[str]:
+    """The plot area ``(left, top, right, bottom)`` and the labels of its corners."""
+    left, top, right, bottom = box
+    end = f"{_FONT} text-anchor='end'"
+    return [(f"<rect x='{left}' y='{top}' width='{right - left}' height='{bottom - top}' "
+             f"fill='#fafafa' stroke='#ddd'/>"),
+            f"<text x='{left - 3}' y='{top + 8}' {end}>{escape(y_high)}</text>",
+            f"<text x='{left - 3}' y='{bottom}' {end}>{escape(y_low)}</text>",
+            f"<text x='{left}' y='{bottom + 16}' {_FONT}>{escape(x_low)}</text>",
+            f"<text x='{right}' y='{bottom + 16}' {end}>{escape(x_high)}</text>"]
+
+
 def _date(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M")
 
@@ -54,14 +67,8 @@ def line_chart(title: str, points: list[tuple[datetime, float]], *,
     def y(value: float) -> float:
         return top + (high - value) / (high - low) * (height - top - bottom)
 
-    body += [f"<rect x='{left}' y='{top}' width='{width - left - right}' "
-             f"height='{height - top - bottom}' fill='#fafafa' stroke='#ddd'/>",
-             f"<text x='{left - 3}' y='{top + 8}' {_FONT} text-anchor='end'>{_number(high)}</text>",
-             f"<text x='{left - 3}' y='{height - bottom}' {_FONT} text-anchor='end'>"
-             f"{_number(low)}</text>",
-             f"<text x='{left}' y='{height - 6}' {_FONT}>{_date(x_low)}</text>",
-             f"<text x='{width - right}' y='{height - 6}' {_FONT} text-anchor='end'>"
-             f"{_date(x_high)}</text>"]
+    body += _frame((left, top, width - right, height - bottom), _number(high), _number(low),
+                   _date(x_low), _date(x_high))
     finite = _thinned(finite, x_low, span, width - left - right)
     line = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in finite)
     body.append(f"<polyline fill='none' stroke='{OBSERVED}' stroke-width='1.2' points='{line}'/>")
@@ -156,12 +163,8 @@ def distributions(title: str, baseline: list[tuple[float, float, float]],
     def x(value: float) -> float:
         return left + (value - x_low) / span * plot_width
 
-    body += [f"<rect x='{left}' y='{top}' width='{plot_width}' height='{height - top - bottom}' "
-             f"fill='#fafafa' stroke='#ddd'/>",
-             f"<text x='{left - 3}' y='{top + 8}' {_FONT} text-anchor='end'>{peak:.0%}</text>",
-             f"<text x='{left}' y='{height - 8}' {_FONT}>{_number(x_low)}</text>",
-             f"<text x='{width - right}' y='{height - 8}' {_FONT} text-anchor='end'>"
-             f"{_number(x_high)}</text>"]
+    body += _frame((left, top, width - right, height - bottom), f"{peak:.0%}", "0%",
+                   _number(x_low), _number(x_high))
     for i, (name, colour, buckets) in enumerate((("baseline", BASELINE, shaped[0]),
                                                  ("current", OBSERVED, shaped[1]))):
         body.append(f"<rect x='{160 + 90 * i}' y='17' width='8' height='8' fill='{colour}'/>"

@@ -13,10 +13,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from generated_store import generate_store  # noqa: E402
+from generated_store import generate_store
 
-from byom_monitor.config import Config  # noqa: E402
-from byom_monitor.dashboard.app import serve_dashboard  # noqa: E402
+from byom_monitor.config import Config
+from byom_monitor.dashboard.app import serve_dashboard
 
 
 @dataclass

@@ -68,11 +68,11 @@ def _cli(*args: str, config: str) -> subprocess.Popen:
 
 def test_command_refuses_another_address_without_token(generated):
     process = _cli("--host", "0.0.0.0", "--port", "0", config=str(generated.path))
-    out, err = process.communicate(timeout=120)
+    _, err = process.communicate(timeout=120)
     assert process.returncode == 2
     assert err.strip().splitlines() == [
-        "error: binding 0.0.0.0 serves the dashboard to other machines: set a token (--token, "
-        "or the BYOM_DASHBOARD_TOKEN environment variable)"]
+        ("error: binding 0.0.0.0 serves the dashboard to other machines: set a token (--token, "
+         "or the BYOM_DASHBOARD_TOKEN environment variable)")]
 
 
 def test_command_serves_until_terminated(generated):

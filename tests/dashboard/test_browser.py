@@ -55,7 +55,7 @@ def load(browser: str, url: str, screenshot: Path, profile: Path, min_bytes: int
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
          "--hide-scrollbars", "--window-size=1280,1600", f"--screenshot={screenshot}", url],
-        capture_output=True, text=True, timeout=180)
+        capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert screenshot.stat().st_size > min_bytes, f"{url}: a blank screenshot"
     return [m.group(1) for m in map(CONSOLE.search, done.stderr.splitlines()) if m]

@@ -193,7 +193,7 @@ def test_missing_and_corrupt_result_files_are_messages_on_the_item(own_store, se
     base = serve(own_store)
     page = fetch(execution_url(base, "data-quality-hourly", "2025-01-01T01:00:00+00:00"))
     assert page.status == 200
-    assert f"statistics.json is not valid JSON" in page.body and str(corrupt) in page.body
+    assert "statistics.json is not valid JSON" in page.body and str(corrupt) in page.body
     assert "Feature duration: its distribution moved away" in page.body  # the rest still shows
     page = fetch(execution_url(base, "data-quality-hourly", "2025-01-01T02:00:00+00:00"))
     assert page.status == 200
