@@ -26,6 +26,7 @@ EXAMPLES = """examples:
   byom-monitor executions --schedule dq-hourly
   byom-monitor alert create drift --metric feature_baseline_drift_duration \\
       --threshold 0.1 --action webhook --target http://127.0.0.1:9000/alerts
+  byom-monitor dashboard --port 8050
 """
 
 
@@ -115,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     alert_actions.add_parser("deliveries", help="list alert deliveries")
 
     commands.add_parser("report", help="charts and HTML report of the recorded runs")
+
+    dashboard = commands.add_parser("dashboard", help="serve a read-only web dashboard")
+    dashboard.add_argument("--host", default="127.0.0.1",
+                           help="address to bind (another than 127.0.0.1 needs a token)")
+    dashboard.add_argument("--port", type=int, default=8050)
+    dashboard.add_argument("--token", default=None,
+                           help="access token asked of every request (default: the "
+                                "BYOM_DASHBOARD_TOKEN environment variable)")
     return parser
 
 
@@ -271,9 +280,22 @@ def _report(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
+def _dashboard(args: argparse.Namespace, config: Any) -> int:
+    import os
+
+    from .dashboard.app import DashboardError, run
+
+    try:
+        return run(config, args.host, args.port,
+                   args.token or os.environ.get("BYOM_DASHBOARD_TOKEN") or None)
+    except (DashboardError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
 COMMANDS = {"baseline": _baseline, "check": _check, "serve": _serve, "replay": _replay,
             "schedule": _schedule, "executions": _executions, "alert": _alert,
-            "report": _report}
+            "report": _report, "dashboard": _dashboard}
 
 
 if __name__ == "__main__":

@@ -107,6 +107,8 @@ def main(project: str = ".") -> int:
         print(f"  {violation['feature_name']}: {violation['description']}")
     print(f"\nalert deliveries recorded: {len(alerter.deliveries())}; "
           f"everything is in {folder}")
+    print(f"see it in the browser: byom-monitor --config {folder / 'config.ini'} dashboard, "
+          f"then open http://127.0.0.1:8050/")
     return 0
 
 

@@ -1,0 +1,87 @@
+"""Fixtures of the dashboard tests: a generated store (three days of hourly executions of four
+schedules, built once) and a dashboard served on a free port of 127.0.0.1."""
+from __future__ import annotations
+
+import shutil
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from generated_store import generate_store
+
+from byom_monitor.config import Config
+from byom_monitor.dashboard.app import serve_dashboard
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+def fetch(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> Response:
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=60) as answer:
+            return Response(answer.status, dict(answer.headers), answer.read().decode())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, dict(error.headers), error.read().decode())
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The generated store; tests that change a store use ``own_store``."""
+    return generate_store(tmp_path_factory.mktemp("generated-store"), days=3)
+
+
+@pytest.fixture
+def own_store(generated: Config, tmp_path: Path) -> Config:
+    """A copy of the generated store's SQLite file and config.ini (the result files shared)."""
+    shutil.copy(generated.database, tmp_path / "monitor.sqlite")
+    shutil.copy(generated.path, tmp_path / "config.ini")
+    config = Config(tmp_path / "config.ini")
+    config.set("monitoring", "database", str(tmp_path / "monitor.sqlite"))
+    return config
+
+
+def _served(config: Config, token: str | None = None):
+    server = serve_dashboard(config, port=0, token=token)
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture
+def serve():
+    """``serve(config, token=None)`` -> base URL of a dashboard stopped after the test."""
+    servers = []
+
+    def start(config: Config, token: str | None = None) -> str:
+        server, url = _served(config, token)
+        servers.append(server)
+        return url
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def dashboard(generated: Config):
+    """The base URL of a dashboard over the generated store (shared, read-only)."""
+    server, url = _served(generated)
+    yield url
+    server.shutdown()
+    server.server_close()
