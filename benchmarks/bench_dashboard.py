@@ -26,9 +26,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "dashboard")]
 
 from generated_store import END, ENDPOINT, SCHEDULES, generate_store
 
-from byom_monitor.config import Config
-from byom_monitor.dashboard.app import DashboardApp
-from byom_monitor.server import serve
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import DashboardApp
+from byom_monitor.live.server import serve
 
 LIMIT_MS = 300.0
 

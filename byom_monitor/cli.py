@@ -283,7 +283,7 @@ def _report(args: argparse.Namespace, config: Any) -> int:
 def _dashboard(args: argparse.Namespace, config: Any) -> int:
     import os
 
-    from .dashboard.app import DashboardError, run
+    from byom_monitor.live.dashboard.app import DashboardError, run
 
     try:
         return run(config, args.host, args.port,

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generated_store import generate_store
 
-from byom_monitor.config import Config
-from byom_monitor.dashboard.app import serve_dashboard
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import serve_dashboard
 
 
 @dataclass

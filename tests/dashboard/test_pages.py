@@ -12,8 +12,8 @@ from urllib.parse import quote
 from conftest import fetch
 from generated_store import END, ENDPOINT, SCHEDULES
 
-from byom_monitor import storage
-from byom_monitor.schedule import ExecutionRecord, ScheduleStore
+from byom_monitor.io import storage
+from byom_monitor.live.schedule import ExecutionRecord, ScheduleStore
 
 LAST = END.isoformat()
 
@@ -62,7 +62,7 @@ def test_overview_puts_failed_then_violating_items_first(own_store, serve):
 
 
 def test_an_empty_store_says_how_to_create_a_schedule(tmp_path, serve):
-    from byom_monitor.config import Config
+    from byom_monitor.io.config import Config
 
     config = Config(tmp_path / "config.ini")
     config.set("monitoring", "database", str(tmp_path / "absent.sqlite"))

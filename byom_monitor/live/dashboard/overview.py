@@ -2,9 +2,9 @@
 items first. On an empty store: how to create a schedule."""
 from __future__ import annotations
 
-from .context import Context
-from .layout import Page, badge, esc, hint, href, link, table
-from .store import ExecutionRow
+from byom_monitor.live.dashboard.context import Context
+from byom_monitor.live.dashboard.layout import Page, badge, esc, hint, href, link, table
+from byom_monitor.live.dashboard.store import ExecutionRow
 
 #: sort order of a last execution's status: failed, violating, running, fine, none
 _RANK = {"Failed": 0, "CompletedWithViolations": 1, "Stopped": 2, "InProgress": 3,

@@ -18,16 +18,16 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from .. import storage
-from ..config import Config
-from .alerts_view import alerts_page
-from .context import Context, since
-from .endpoint_view import endpoint_page
-from .execution_view import execution_page
-from .layout import Page, document, esc, link
-from .overview import overview
-from .scenarios_view import ScenarioCharts, scenarios_page
-from .schedule_view import schedule_page
+from byom_monitor.io import storage
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.alerts_view import alerts_page
+from byom_monitor.live.dashboard.context import Context, since
+from byom_monitor.live.dashboard.endpoint_view import endpoint_page
+from byom_monitor.live.dashboard.execution_view import execution_page
+from byom_monitor.live.dashboard.layout import Page, document, esc, link
+from byom_monitor.live.dashboard.overview import overview
+from byom_monitor.live.dashboard.scenarios_view import ScenarioCharts, scenarios_page
+from byom_monitor.live.dashboard.schedule_view import schedule_page
 
 COOKIE = "byom_dashboard_token"
 MIN_TOKEN_LENGTH = 12
@@ -204,7 +204,7 @@ class DashboardApp:
 def serve_dashboard(config: Config, host: str = "127.0.0.1", port: int = 8050,
                     token: str | None = None):
     """A started dashboard server (background thread); ``server.shutdown()`` stops it."""
-    from ..server import serve
+    from byom_monitor.live.server import serve
 
     check_binding(host, token)
     app = DashboardApp(config, token)

@@ -1,5 +1,5 @@
 """Page 5: the example's scenario runs (notebook 05), as notebook 06 shows them: violations
-per scenario and check, and the report's charts (``byom_monitor.report``) drawn as SVG.
+per scenario and check, and the report's charts (``byom_monitor.example.report``) drawn as SVG.
 
 Drawing the charts takes a second or two, so they are drawn once per set of recorded runs and
 kept; the server draws them in the background when it starts.
@@ -10,9 +10,9 @@ import io
 import threading
 from typing import Any
 
-from ..config import Config
-from .context import Context
-from .layout import Page, badge, esc, hint, notice, table
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.context import Context
+from byom_monitor.live.dashboard.layout import Page, badge, esc, hint, notice, table
 
 
 class ScenarioCharts:
@@ -38,7 +38,7 @@ def _draw(config: Config) -> tuple[list[tuple[str, str]], str | None]:
     import matplotlib
     import matplotlib.pyplot as plt
 
-    from .. import report
+    from byom_monitor.example import report
 
     if matplotlib.get_backend().lower() != "agg":
         plt.switch_backend("agg")  # a server thread draws off-screen
