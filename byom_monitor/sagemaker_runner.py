@@ -105,20 +105,12 @@ class SageMakerRunner:
             cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + 20])
 
     def prepare_predictors(self, model_dir: str, names: list[str]) -> None:
-        """Create the SageMaker Models Clarify calls, for the names that do not exist yet."""
-        from botocore.exceptions import ClientError
+        """Make the SageMaker Models Clarify calls serve the model in ``model_dir`` (created,
+        or replaced when made from other content)."""
+        from .sagemaker_model import ensure_model
 
-        from .sagemaker_model import create_models
-
-        missing = []
         for name in names:
-            try:
-                self.session.sagemaker_client.describe_model(ModelName=name)
-            except ClientError:
-                missing.append(name)
-        if missing:
-            create_models(model_dir, self.session, self.role,
-                          f"{self.staging}/model/model.tar.gz", tuple(missing))
+            ensure_model(self.session, self.role, model_dir, name, self.staging)
 
     def _on_s3(self, source: str, job_name: str, channel: str) -> str:
         if storage.is_s3(source):
