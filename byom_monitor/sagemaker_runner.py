@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -89,8 +88,11 @@ class SageMakerRunner:
         the violation locations); returns its trial component name."""
         from sagemaker.experiments.run import Run
 
-        name = re.sub(r"[^a-zA-Z0-9-]", "-", run_name)[:120]
-        with Run(experiment_name=experiment, run_name=name, sagemaker_session=self.session) as run:
+        from .run_names import experiment_name, fit
+
+        name = fit(run_name.removeprefix(f"{experiment}-"))  # Run prepends the experiment
+        with Run(experiment_name=experiment_name(experiment), run_name=name,
+                 sagemaker_session=self.session) as run:
             run.log_parameters(parameters)
             return run.experiment_config["RunName"]  # the trial component name
 

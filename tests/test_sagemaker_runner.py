@@ -183,7 +183,7 @@ def test_runs_are_recorded_as_sagemaker_experiments(aws, runner):
     name = runner.record_run("model-monitor-byom", "model-monitor-byom-concept_drift-2024", parameters)
     component = runner.session.sagemaker_client.describe_trial_component(TrialComponentName=name)
     assert {k: v["StringValue"] for k, v in component["Parameters"].items()} == parameters
-    assert "_" not in name  # SageMaker names allow letters, digits and hyphens
+    assert name == "model-monitor-byom-concept-drift-2024"  # the experiment named once
 
 
 def test_execution_metrics_are_published_to_cloudwatch(aws, runner):
