@@ -124,16 +124,24 @@ def run_processing(processor: Any, *, poll_seconds: float = 15,
 
 
 def container_logs(boto_session: Any, job_name: str, limit: int = 10_000) -> list[str]:
-    """The job's container log lines from CloudWatch Logs, oldest first, every instance's
-    streams (``{job_name}/algo-1-...``); empty when the job wrote none yet."""
+    """The job's container log lines from CloudWatch Logs, from every instance's stream
+    (``{job_name}/algo-1-...``), at most ``limit``; empty when the job wrote none yet."""
     client = boto_session.client("logs")
-    lines: list[str] = []
-    arguments = {"logGroupName": LOG_GROUP, "logStreamNamePrefix": f"{job_name}/"}
+    prefix = f"{job_name}/"
     try:
-        for page in client.get_paginator("filter_log_events").paginate(**arguments):
-            lines.extend(event["message"] for event in page.get("events", []))
-            if len(lines) >= limit:
-                return lines[:limit]
+        streams = [stream["logStreamName"]
+                   for page in client.get_paginator("describe_log_streams").paginate(
+                       logGroupName=LOG_GROUP, logStreamNamePrefix=prefix)
+                   for stream in page.get("logStreams", [])
+                   if stream["logStreamName"].startswith(prefix)]
+        lines: list[str] = []
+        for start in range(0, len(streams), 100):  # FilterLogEvents takes 100 streams a call
+            pages = client.get_paginator("filter_log_events").paginate(
+                logGroupName=LOG_GROUP, logStreamNames=streams[start:start + 100])
+            for page in pages:
+                lines.extend(event["message"] for event in page.get("events", []))
+                if len(lines) >= limit:
+                    return lines[:limit]
     except client.exceptions.ResourceNotFoundException:
         return []
     return lines

@@ -22,6 +22,7 @@ from typing import Any, Collection
 from . import storage
 from .config import Config, ConfigError
 from .jobs import CLARIFY, JobInput, ProcessingJob
+from .processing_results import wait_for_job
 from .runners import Execution, input_files
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
@@ -75,13 +76,13 @@ class SageMakerRunner:
         else:
             runner = getattr(self, "_" + job.purpose.replace("-", "_"), self._processor)
             runner(job, name, sources)
-        description = self.session.describe_processing_job(name)
-        status, message = _status(description)
+        result = wait_for_job(self.session.sagemaker_client, name)  # Failed, Stopped: results
         outputs = {}
-        if status != "Failed":
+        if result.ok:
             for location in storage.list_files(job.output):
                 outputs[location.rsplit("/", 1)[-1]] = location
-        return Execution(name, status, message, outputs, started, time.perf_counter() - clock)
+        return Execution(name, result.status, result.message, outputs, started,
+                         time.perf_counter() - clock)
 
     def record_run(self, experiment: str, run_name: str, parameters: dict[str, str]) -> str:
         """A SageMaker Experiments run with the parameters (as the original's notebook 05 kept
@@ -155,14 +156,14 @@ class SageMakerRunner:
                                     else "S3Prefix") for c in job.inputs],
             outputs=[ProcessingOutput(source=o.source, destination=o.destination,
                                       output_name=o.name) for o in job.outputs],
-            wait=True, logs=False, job_name=name)
+            wait=False, logs=False, job_name=name)
 
     def _data_quality_baseline(self, job: ProcessingJob, name: str,
                                sources: dict[str, str]) -> None:
         DefaultModelMonitor(**self._monitor_settings(job)).suggest_baseline(
             baseline_dataset=sources["baseline_dataset_input"],
             dataset_format=DatasetFormat.csv(header=True), output_s3_uri=job.output,
-            wait=True, logs=False, job_name=name)
+            wait=False, logs=False, job_name=name)
 
     def _model_quality_baseline(self, job: ProcessingJob, name: str,
                                 sources: dict[str, str]) -> None:
@@ -173,7 +174,7 @@ class SageMakerRunner:
             problem_type=env["problem_type"], inference_attribute=env.get("inference_attribute"),
             probability_attribute=env.get("probability_attribute"),
             ground_truth_attribute=env.get("ground_truth_attribute"),
-            wait=True, logs=False, job_name=name)
+            wait=False, logs=False, job_name=name)
 
     def _model_bias_baseline(self, job: ProcessingJob, name: str,
                              sources: dict[str, str]) -> None:
@@ -189,7 +190,7 @@ class SageMakerRunner:
             model_config=_model_config(document),
             model_predicted_label_config=clarify.ModelPredictedLabelConfig(
                 probability_threshold=document.get("probability_threshold")),
-            wait=True, logs=False, job_name=name)
+            wait=False, logs=False, job_name=name)
 
     def _model_explainability_baseline(self, job: ProcessingJob, name: str,
                                        sources: dict[str, str]) -> None:
@@ -202,7 +203,7 @@ class SageMakerRunner:
                 agg_method=shap.get("agg_method", "mean_abs"),
                 use_logit=shap.get("use_logit", False),
                 save_local_shap_values=shap.get("save_local_shap_values", True)),
-            model_config=_model_config(document), wait=True, logs=False, job_name=name)
+            model_config=_model_config(document), wait=False, logs=False, job_name=name)
 
     def _clarify_settings(self, job: ProcessingJob) -> dict[str, Any]:
         settings = self._monitor_settings(job)
@@ -223,18 +224,6 @@ def _model_config(document: dict[str, Any]) -> clarify.ModelConfig:
                                instance_type=predictor.get("instance_type", "ml.m5.large"),
                                content_type=predictor.get("content_type", "text/csv"),
                                accept_type=predictor.get("accept_type", "text/csv"))
-
-
-def _status(description: dict[str, Any]) -> tuple[str, str]:
-    """Monitoring status from the processing job: its exit message's prefix (spec 0.3)."""
-    if description.get("ProcessingJobStatus") in ("Failed", "Stopped"):
-        reason = description.get("FailureReason") or description.get("ExitMessage") or "unknown"
-        status = "Stopped" if description["ProcessingJobStatus"] == "Stopped" else "Failed"
-        return status, f"{status}: {reason}"
-    message = description.get("ExitMessage") or "Completed: Job completed successfully."
-    prefix = message.split(":", 1)[0]
-    return (prefix if prefix in ("Completed", "CompletedWithViolations", "Failed")
-            else "Completed"), message
 
 
 def _role_arn(config: Config, boto_session: Any) -> str:

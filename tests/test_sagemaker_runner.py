@@ -166,17 +166,6 @@ def test_runner_for_a_sagemaker_config(aws, tmp_path):
     assert runner.staging == "s3://bkt/monitoring/inputs"
 
 
-def test_status_from_the_exit_message():
-    from byom_monitor.sagemaker_runner import _status
-
-    assert _status({"ProcessingJobStatus": "Completed", "ExitMessage":
-                    "CompletedWithViolations: Job completed successfully with 3 violations."})[0] \
-        == "CompletedWithViolations"
-    assert _status({"ProcessingJobStatus": "Failed", "FailureReason": "AlgorithmError: x"}) == (
-        "Failed", "Failed: AlgorithmError: x")
-    assert _status({"ProcessingJobStatus": "Stopped"})[0] == "Stopped"
-
-
 def test_runs_are_recorded_as_sagemaker_experiments(aws, runner):
     parameters = {"data-quality-violations": "s3://bkt/checks/dq/constraint_violations.json",
                   "data-quality-violation-count": "1"}
@@ -232,3 +221,21 @@ def test_window_inputs_become_a_manifest_of_the_hours(aws, runner):
     manifest = json.loads(storage.read_text(source["S3Uri"]))
     assert manifest == [{"prefix": "s3://bkt/capture/ep/AllTraffic/"},
                         "2024/01/01/10/a.jsonl", "2024/01/01/11/a.jsonl"]
+
+
+@pytest.mark.parametrize("status, reason", [("Failed", "AlgorithmError: no such column"),
+                                            ("Stopped", "MaxRuntimeInSeconds 1800 exceeded")])
+def test_failed_and_stopped_jobs_come_back_with_the_reason(aws, runner, monkeypatch, status,
+                                                           reason):
+    client = runner.session.sagemaker_client
+    real = client.describe_processing_job
+
+    def ended(**arguments):  # what the service answers for such a job (moto always completes)
+        return {**real(**arguments), "ProcessingJobStatus": status, "FailureReason": reason}
+
+    monkeypatch.setattr(client, "describe_processing_job", ended)
+    storage.write_text("s3://bkt/results/check/statistics.json", "{}")  # a stale file
+    execution = runner.run(jobs.data_quality_job("s3://bkt/d.csv", "s3://bkt/results/check",
+                                                 constraints="s3://bkt/c.json"))
+    assert (execution.status, execution.failure_reason) == (status, reason)
+    assert not execution.ok and execution.outputs == {}
