@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Any, Collection
 
 from . import storage
+from .cloudwatch import put_metrics
 from .config import Config, ConfigError
 from .jobs import CLARIFY, JobInput, ProcessingJob
 from .processing_results import wait_for_job
@@ -99,13 +100,9 @@ class SageMakerRunner:
 
     def publish_metrics(self, namespace: str, dimensions: dict[str, str],
                         metrics: dict[str, float], when: datetime) -> None:
-        """CloudWatch datums (spec G), 20 per call; infinite values are left out."""
-        cloudwatch = self.session.boto_session.client("cloudwatch")
-        data = [{"MetricName": name, "Timestamp": when, "Value": float(value),
-                 "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]}
-                for name, value in metrics.items() if abs(value) != float("inf")]
-        for start in range(0, len(data), 20):
-            cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + 20])
+        """CloudWatch datums of the finite values (see :mod:`byom_monitor.cloudwatch`)."""
+        put_metrics(self.session.boto_session.client("cloudwatch"), namespace, dimensions,
+                    metrics, when)
 
     def prepare_predictors(self, model_dir: str, names: list[str]) -> None:
         """Make the SageMaker Models Clarify calls serve the model in ``model_dir`` (created,

@@ -180,12 +180,12 @@ def test_execution_metrics_are_published_to_cloudwatch(aws, runner):
 
     when = datetime(2024, 1, 1, 3, tzinfo=timezone.utc)
     metrics = {f"feature_baseline_drift_f{i}": i / 100 for i in range(25)}
-    metrics["broken"] = float("inf")
-    runner.publish_metrics("aws/sagemaker/Endpoints/data-metrics",
+    metrics.update(broken=float("inf"), missing=float("nan"))
+    runner.publish_metrics("byom-monitor/data-quality",
                            {"Endpoint": "credit-model", "MonitoringSchedule": "dq"}, metrics, when)
     listed = aws[0].client("cloudwatch").list_metrics(
-        Namespace="aws/sagemaker/Endpoints/data-metrics")["Metrics"]
-    assert len(listed) == 25  # in two calls of at most 20; the infinite value is left out
+        Namespace="byom-monitor/data-quality")["Metrics"]
+    assert len(listed) == 25  # in two calls of at most 20; non-finite values are left out
     assert listed[0]["Dimensions"] == [{"Name": "Endpoint", "Value": "credit-model"},
                                        {"Name": "MonitoringSchedule", "Value": "dq"}]
 
