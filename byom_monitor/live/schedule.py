@@ -27,13 +27,9 @@ from byom_monitor.io.config import Config
 from byom_monitor.io.datasets import DatasetFormat, read_chunks
 from byom_monitor.session.jobs import JobInput, clarify_job, data_quality_job, model_quality_job
 from byom_monitor.session.runners import Execution, runner_for
+from byom_monitor.session.cloudwatch import publish_safely
 
 CHECK_TYPES = ("data-quality", "model-quality", "model-bias", "model-explainability")
-#: CloudWatch namespaces of endpoint monitoring (spec G.2).
-NAMESPACES = {"data-quality": "aws/sagemaker/Endpoints/data-metrics",
-              "model-quality": "aws/sagemaker/Endpoints/model-metrics",
-              "model-bias": "aws/sagemaker/Endpoints/bias-metrics",
-              "model-explainability": "aws/sagemaker/Endpoints/explainability-metrics"}
 TERMINAL = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
 GROUND_TRUTH_INPUT = "/opt/ml/processing/groundtruth"
 _NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7,
@@ -273,11 +269,9 @@ class Scheduler:
             record.status, record.exit_message = "Failed", f"Failed: {exc}"
             record.failure_reason = str(exc)
         self.store.save(record)
-        if record.metrics:
-            self.runner.publish_metrics(
-                NAMESPACES[schedule.check],
-                {"Endpoint": schedule.endpoint, "MonitoringSchedule": schedule.name},
-                record.metrics, scheduled)
+        if record.metrics:  # a CloudWatch error is logged; the other schedules still run
+            publish_safely(self.runner.publish_metrics, schedule.check, schedule.endpoint,
+                           schedule.name, record.metrics, scheduled)
         if self.on_execution is not None:
             self.on_execution(schedule, record)
         return record

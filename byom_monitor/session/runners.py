@@ -32,13 +32,14 @@ class Execution:
 
     @property
     def failure_reason(self) -> str | None:
-        if self.status != "Failed":
+        if self.ok:
             return None
-        return self.exit_message.removeprefix("Failed: ")
+        return self.exit_message.removeprefix(f"{self.status}: ")
 
     @property
     def ok(self) -> bool:
-        return self.status != "Failed"
+        """Ran to its end with readable outputs (a Stopped job did not)."""
+        return self.status in ("Completed", "CompletedWithViolations")
 
     @property
     def outcome(self) -> Outcome:

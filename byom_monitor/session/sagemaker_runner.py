@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +23,8 @@ from byom_monitor.io import storage
 from byom_monitor.io.config import Config, ConfigError
 from byom_monitor.session.jobs import CLARIFY, JobInput, ProcessingJob
 from byom_monitor.session.runners import Execution, input_files
+from byom_monitor.session.cloudwatch import put_metrics
+from byom_monitor.session.processing_results import wait_for_job
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
@@ -76,49 +77,40 @@ class SageMakerRunner:
         else:
             runner = getattr(self, "_" + job.purpose.replace("-", "_"), self._processor)
             runner(job, name, sources)
-        description = self.session.describe_processing_job(name)
-        status, message = _status(description)
+        result = wait_for_job(self.session.sagemaker_client, name)  # Failed, Stopped: results
         outputs = {}
-        if status != "Failed":
+        if result.ok:
             for location in storage.list_files(job.output):
                 outputs[location.rsplit("/", 1)[-1]] = location
-        return Execution(name, status, message, outputs, started, time.perf_counter() - clock)
+        return Execution(name, result.status, result.message, outputs, started,
+                         time.perf_counter() - clock)
 
     def record_run(self, experiment: str, run_name: str, parameters: dict[str, str]) -> str:
         """A SageMaker Experiments run with the parameters (as the original's notebook 05 kept
         the violation locations); returns its trial component name."""
         from sagemaker.experiments.run import Run
 
-        name = re.sub(r"[^a-zA-Z0-9-]", "-", run_name)[:120]
-        with Run(experiment_name=experiment, run_name=name, sagemaker_session=self.session) as run:
+        from byom_monitor.session.run_names import experiment_name, fit
+
+        name = fit(run_name.removeprefix(f"{experiment}-"))  # Run prepends the experiment
+        with Run(experiment_name=experiment_name(experiment), run_name=name,
+                 sagemaker_session=self.session) as run:
             run.log_parameters(parameters)
             return run.experiment_config["RunName"]  # the trial component name
 
     def publish_metrics(self, namespace: str, dimensions: dict[str, str],
                         metrics: dict[str, float], when: datetime) -> None:
-        """CloudWatch datums (spec G), 20 per call; infinite values are left out."""
-        cloudwatch = self.session.boto_session.client("cloudwatch")
-        data = [{"MetricName": name, "Timestamp": when, "Value": float(value),
-                 "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]}
-                for name, value in metrics.items() if abs(value) != float("inf")]
-        for start in range(0, len(data), 20):
-            cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start:start + 20])
+        """CloudWatch datums of the finite values (see :mod:`byom_monitor.session.cloudwatch`)."""
+        put_metrics(self.session.boto_session.client("cloudwatch"), namespace, dimensions,
+                    metrics, when)
 
     def prepare_predictors(self, model_dir: str, names: list[str]) -> None:
-        """Create the SageMaker Models Clarify calls, for the names that do not exist yet."""
-        from botocore.exceptions import ClientError
+        """Make the SageMaker Models Clarify calls serve the model in ``model_dir`` (created,
+        or replaced when made from other content)."""
+        from byom_monitor.session.sagemaker_model import ensure_model
 
-        from byom_monitor.session.sagemaker_model import create_models
-
-        missing = []
         for name in names:
-            try:
-                self.session.sagemaker_client.describe_model(ModelName=name)
-            except ClientError:
-                missing.append(name)
-        if missing:
-            create_models(model_dir, self.session, self.role,
-                          f"{self.staging}/model/model.tar.gz", tuple(missing))
+            ensure_model(self.session, self.role, model_dir, name, self.staging)
 
     def _on_s3(self, source: str, job_name: str, channel: str) -> str:
         if storage.is_s3(source):
@@ -161,14 +153,14 @@ class SageMakerRunner:
                                     else "S3Prefix") for c in job.inputs],
             outputs=[ProcessingOutput(source=o.source, destination=o.destination,
                                       output_name=o.name) for o in job.outputs],
-            wait=True, logs=False, job_name=name)
+            wait=False, logs=False, job_name=name)
 
     def _data_quality_baseline(self, job: ProcessingJob, name: str,
                                sources: dict[str, str]) -> None:
         DefaultModelMonitor(**self._monitor_settings(job)).suggest_baseline(
             baseline_dataset=sources["baseline_dataset_input"],
             dataset_format=DatasetFormat.csv(header=True), output_s3_uri=job.output,
-            wait=True, logs=False, job_name=name)
+            wait=False, logs=False, job_name=name)
 
     def _model_quality_baseline(self, job: ProcessingJob, name: str,
                                 sources: dict[str, str]) -> None:
@@ -179,7 +171,7 @@ class SageMakerRunner:
             problem_type=env["problem_type"], inference_attribute=env.get("inference_attribute"),
             probability_attribute=env.get("probability_attribute"),
             ground_truth_attribute=env.get("ground_truth_attribute"),
-            wait=True, logs=False, job_name=name)
+            wait=False, logs=False, job_name=name)
 
     def _model_bias_baseline(self, job: ProcessingJob, name: str,
                              sources: dict[str, str]) -> None:
@@ -195,7 +187,7 @@ class SageMakerRunner:
             model_config=_model_config(document),
             model_predicted_label_config=clarify.ModelPredictedLabelConfig(
                 probability_threshold=document.get("probability_threshold")),
-            wait=True, logs=False, job_name=name)
+            wait=False, logs=False, job_name=name)
 
     def _model_explainability_baseline(self, job: ProcessingJob, name: str,
                                        sources: dict[str, str]) -> None:
@@ -208,7 +200,7 @@ class SageMakerRunner:
                 agg_method=shap.get("agg_method", "mean_abs"),
                 use_logit=shap.get("use_logit", False),
                 save_local_shap_values=shap.get("save_local_shap_values", True)),
-            model_config=_model_config(document), wait=True, logs=False, job_name=name)
+            model_config=_model_config(document), wait=False, logs=False, job_name=name)
 
     def _clarify_settings(self, job: ProcessingJob) -> dict[str, Any]:
         settings = self._monitor_settings(job)
@@ -229,18 +221,6 @@ def _model_config(document: dict[str, Any]) -> clarify.ModelConfig:
                                instance_type=predictor.get("instance_type", "ml.m5.large"),
                                content_type=predictor.get("content_type", "text/csv"),
                                accept_type=predictor.get("accept_type", "text/csv"))
-
-
-def _status(description: dict[str, Any]) -> tuple[str, str]:
-    """Monitoring status from the processing job: its exit message's prefix (spec 0.3)."""
-    if description.get("ProcessingJobStatus") in ("Failed", "Stopped"):
-        reason = description.get("FailureReason") or description.get("ExitMessage") or "unknown"
-        status = "Stopped" if description["ProcessingJobStatus"] == "Stopped" else "Failed"
-        return status, f"{status}: {reason}"
-    message = description.get("ExitMessage") or "Completed: Job completed successfully."
-    prefix = message.split(":", 1)[0]
-    return (prefix if prefix in ("Completed", "CompletedWithViolations", "Failed")
-            else "Completed"), message
 
 
 def _role_arn(config: Config, boto_session: Any) -> str:

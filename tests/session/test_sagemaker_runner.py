@@ -167,24 +167,13 @@ def test_runner_for_a_sagemaker_config(aws, tmp_path):
     assert runner.staging == "s3://bkt/monitoring/inputs"
 
 
-def test_status_from_the_exit_message():
-    from byom_monitor.session.sagemaker_runner import _status
-
-    assert _status({"ProcessingJobStatus": "Completed", "ExitMessage":
-                    "CompletedWithViolations: Job completed successfully with 3 violations."})[0] \
-        == "CompletedWithViolations"
-    assert _status({"ProcessingJobStatus": "Failed", "FailureReason": "AlgorithmError: x"}) == (
-        "Failed", "Failed: AlgorithmError: x")
-    assert _status({"ProcessingJobStatus": "Stopped"})[0] == "Stopped"
-
-
 def test_runs_are_recorded_as_sagemaker_experiments(aws, runner):
     parameters = {"data-quality-violations": "s3://bkt/checks/dq/constraint_violations.json",
                   "data-quality-violation-count": "1"}
     name = runner.record_run("model-monitor-byom", "model-monitor-byom-concept_drift-2024", parameters)
     component = runner.session.sagemaker_client.describe_trial_component(TrialComponentName=name)
     assert {k: v["StringValue"] for k, v in component["Parameters"].items()} == parameters
-    assert "_" not in name  # SageMaker names allow letters, digits and hyphens
+    assert name == "model-monitor-byom-concept-drift-2024"  # the experiment named once
 
 
 def test_execution_metrics_are_published_to_cloudwatch(aws, runner):
@@ -192,12 +181,12 @@ def test_execution_metrics_are_published_to_cloudwatch(aws, runner):
 
     when = datetime(2024, 1, 1, 3, tzinfo=timezone.utc)
     metrics = {f"feature_baseline_drift_f{i}": i / 100 for i in range(25)}
-    metrics["broken"] = float("inf")
-    runner.publish_metrics("aws/sagemaker/Endpoints/data-metrics",
+    metrics.update(broken=float("inf"), missing=float("nan"))
+    runner.publish_metrics("byom-monitor/data-quality",
                            {"Endpoint": "credit-model", "MonitoringSchedule": "dq"}, metrics, when)
     listed = aws[0].client("cloudwatch").list_metrics(
-        Namespace="aws/sagemaker/Endpoints/data-metrics")["Metrics"]
-    assert len(listed) == 25  # in two calls of at most 20; the infinite value is left out
+        Namespace="byom-monitor/data-quality")["Metrics"]
+    assert len(listed) == 25  # in two calls of at most 20; non-finite values are left out
     assert listed[0]["Dimensions"] == [{"Name": "Endpoint", "Value": "credit-model"},
                                        {"Name": "MonitoringSchedule", "Value": "dq"}]
 
@@ -212,32 +201,8 @@ def test_clarify_models_are_created_once(aws, runner, prepared):
     container = created[0]["PrimaryContainer"]
     assert "sagemaker-xgboost:3.0-5" in container["Image"]
     assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
-    assert container["ModelDataUrl"] == "s3://bkt/staging/model/model.tar.gz"
+    assert container["ModelDataUrl"].startswith("s3://bkt/staging/models/")
     assert created[0]["ExecutionRoleArn"] == ROLE
-
-
-def test_the_packaged_model_scores_like_the_model(prepared, tmp_path):
-    import io
-    import tarfile
-
-    import numpy as np
-    import pandas as pd
-
-    from byom_monitor.example.model import CreditRiskModel
-    from byom_monitor.session.sagemaker_model import package
-    from byom_monitor.session.serving import inference
-
-    tarfile.open(fileobj=io.BytesIO(package(prepared["models"]))).extractall(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["encoder.json", "xgboost-model.json"]
-    test = pd.read_csv(prepared["data"] / "test.csv")
-    test.loc[0, "purpose"] = 7  # an unknown code: all one-hot zeros, as in the preprocessor
-    model = CreditRiskModel.load(prepared["models"])
-    body = test[model.features].to_csv(header=False, index=False)
-    assert np.allclose(inference.score(str(tmp_path), body), model.predict_proba(test), atol=1e-7)
-    text, content_type = inference.output_fn(np.array([0.25]), "text/csv")
-    assert (text, content_type) == ("0.25\n", "text/csv")
-    with pytest.raises(ValueError, match="text/csv only"):
-        inference.input_fn(b"{}", "application/json")
 
 
 def test_window_inputs_become_a_manifest_of_the_hours(aws, runner):
@@ -257,3 +222,21 @@ def test_window_inputs_become_a_manifest_of_the_hours(aws, runner):
     manifest = json.loads(storage.read_text(source["S3Uri"]))
     assert manifest == [{"prefix": "s3://bkt/capture/ep/AllTraffic/"},
                         "2024/01/01/10/a.jsonl", "2024/01/01/11/a.jsonl"]
+
+
+@pytest.mark.parametrize("status, reason", [("Failed", "AlgorithmError: no such column"),
+                                            ("Stopped", "MaxRuntimeInSeconds 1800 exceeded")])
+def test_failed_and_stopped_jobs_come_back_with_the_reason(aws, runner, monkeypatch, status,
+                                                           reason):
+    client = runner.session.sagemaker_client
+    real = client.describe_processing_job
+
+    def ended(**arguments):  # what the service answers for such a job (moto always completes)
+        return {**real(**arguments), "ProcessingJobStatus": status, "FailureReason": reason}
+
+    monkeypatch.setattr(client, "describe_processing_job", ended)
+    storage.write_text("s3://bkt/results/check/statistics.json", "{}")  # a stale file
+    execution = runner.run(jobs.data_quality_job("s3://bkt/d.csv", "s3://bkt/results/check",
+                                                 constraints="s3://bkt/c.json"))
+    assert (execution.status, execution.failure_reason) == (status, reason)
+    assert not execution.ok and execution.outputs == {}
