@@ -9,9 +9,9 @@ separately give the same statistics as one pass (the KLL sketch within its error
 Value types follow the text of each value (see :mod:`datatypes`). Where the parsed chunk no
 longer has the text, one approximation applies: in a chunk column that holds fractional numbers,
 integer-valued numbers (``3`` or ``3.0``) count as Fractional. The column's type is exact.
-Value counts (categorical buckets, distinct count) cover the values of chunks read as text;
-in a column whose text appears only in later chunks (a large file that turns from numbers to
-text), the numbers of the earlier, numeric chunks are not in them.
+Value counts (categorical buckets, distinct count) cover the values of chunks read as text; for
+a column whose text appears only in some chunks (a large file that turns from numbers to text,
+or the reverse), the reader counts the column's values again from their text (:meth:`ColumnState.count_text`).
 """
 from __future__ import annotations
 
@@ -161,6 +161,14 @@ class ColumnState:
             numbers = np.array([dt.to_number(t) for t in distinct[numeric]], dtype=np.float64)
             self._add_numbers(np.repeat(numbers, weights[numeric]))
         self._track(counts)
+
+    def clear_value_counts(self) -> None:
+        """Forget the value counts, to count them again with :meth:`count_text`."""
+        self.counts, self.hll = {}, None
+
+    def count_text(self, text: pd.Series) -> None:
+        """Count the values of a chunk from its raw text (nulls are not values)."""
+        self._track(text.dropna().astype(str).value_counts(sort=False))
 
     def _add_types(self, counts: dict[str, int]) -> None:
         for kind, count in counts.items():

@@ -23,6 +23,7 @@ import pandas as pd
 from ..datasets import (
     Chunk, DatasetError, DatasetFormat, data_files, read_chunks, text_lines,
 )
+from .. import datatypes as dt
 from ..profile import DatasetProfile
 
 RECORDS_PER_CHUNK = 50_000
@@ -32,17 +33,35 @@ logger = logging.getLogger("byom_monitor.analyzer")
 def profile_dataset(location: str, dataset_format: DatasetFormat, *,
                     start: datetime | None = None, end: datetime | None = None,
                     preprocessor: Callable[..., Any] | None = None) -> DatasetProfile:
-    """One pass over the dataset; DatasetError when it has no rows."""
+    """One pass over the dataset (two for a text column that some chunks read as numbers);
+    DatasetError when it has no rows."""
     if preprocessor is None:
         chunks = read_chunks(location, dataset_format, start=start, end=end)
     else:
         chunks = _preprocessed_chunks(location, dataset_format, preprocessor)
     profile = DatasetProfile()
+    read_as_numbers: set[str] = set()
     for chunk in chunks:
         profile.update(chunk.frame, chunk.text_of)
+        read_as_numbers.update(name for name, kind in chunk.frame.dtypes.items()
+                               if pd.api.types.is_numeric_dtype(kind))
     if profile.rows == 0:
         raise DatasetError(f"{location}: the dataset has no rows")
+    recount = [name for name in read_as_numbers
+               if profile.columns[name].inferred_type == dt.STRING]
+    if recount and preprocessor is None:
+        _recount(profile, recount, read_chunks(location, dataset_format, start=start, end=end))
     return profile
+
+
+def _recount(profile: DatasetProfile, names: list[str], chunks: Iterator[Chunk]) -> None:
+    """Value counts of text columns from a second pass over their raw text: chunks that
+    parsed such a column as numbers did not count its values."""
+    for name in names:
+        profile.columns[name].clear_value_counts()
+    for chunk in chunks:
+        for name in names:
+            profile.columns[name].count_text(chunk.text_of(name))
 
 
 def load_script(path: str, function: str) -> Callable[..., Any]:
