@@ -120,6 +120,8 @@ def test_an_explainability_check_needs_an_explanations_baseline(
      "post_training_bias_metrics.facets must map each facet"),
     ('{"pre_training_bias_metrics": {"facets": {"f": [{"value_or_threshold": "1", '
      '"metrics": [{"value": 1}]}]}}}', "every metric needs a 'name'"),
+    ('{"post_training_bias_metrics": {"facets": {"f": [{"value_or_threshold": "1", '
+     '"metrics": [{"name": "DPPL", "value": NaN}]}]}}}', "metric DPPL has value nan"),
 ])
 def test_a_bias_check_needs_a_bias_baseline(tmp_path, train, data_file, model, baseline_text,
                                             reason):
