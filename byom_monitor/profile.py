@@ -11,7 +11,8 @@ longer has the text, one approximation applies: in a chunk column that holds fra
 integer-valued numbers (``3`` or ``3.0``) count as Fractional. The column's type is exact.
 Value counts (categorical buckets, distinct count) cover the values of chunks read as text; for
 a column whose text appears only in some chunks (a large file that turns from numbers to text,
-or the reverse), the reader counts the column's values again from their text (:meth:`ColumnState.count_text`).
+or the reverse), the reader counts the column's values again from their text
+(:meth:`ColumnState.count_text`).
 """
 from __future__ import annotations
 

@@ -5,7 +5,6 @@ works on distinct rows with weights)."""
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_score, recall_score
@@ -79,7 +78,7 @@ def independent_metrics(frame, in_d, predicted, features):
         tn, fp, fn, tp = confusion_matrix(y[mask], yhat[mask], labels=[False, True]).ravel()
         return tp, fp, fn, tn
 
-    (tp_a, fp_a, fn_a, tn_a), (tp_d, fp_d, fn_d, tn_d) = counts(a), counts(d)
+    (_, fp_a, fn_a, tn_a), (_, fp_d, fn_d, tn_d) = counts(a), counts(d)
     q_a, q_d = yhat[a].mean(), yhat[d].mean()
     cdd = 0.0
     for _, rows in frame.groupby(GROUP).groups.items():

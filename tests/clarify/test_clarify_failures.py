@@ -188,7 +188,8 @@ def test_shap_on_a_text_column_names_the_column(tmp_path, train, model):
     config["methods"]["shap"].pop("baseline")
     outcome = run(tmp_path, config, tmp_path / "text.csv", predictor=model)
     assert outcome.status == "Failed"
-    assert "SHAP needs numeric features: column 'purpose' holds text (e.g. 'car')" in outcome.message
+    assert ("SHAP needs numeric features: column 'purpose' holds text (e.g. 'car')"
+            in outcome.message)
 
 
 def test_an_analysis_config_folder_is_named(tmp_path, data_file):

@@ -338,7 +338,8 @@ def test_shap_without_baseline_summarises_the_data(tmp_path, prepared, train):
     local = pd.read_csv(tmp_path / "out" / "explanations_shap" / "out.csv")
     assert list(label0["global_shap_values"]) == list(local.columns) == list(train.columns[:-1])
     # against the summarised baseline, each row's values still add up to its prediction
-    predictions = ModelFolderPredictor(prepared["models"]).predict(train.drop(columns="credit_risk"))
+    model = ModelFolderPredictor(prepared["models"])
+    predictions = model.predict(train.drop(columns="credit_risk"))
     assert np.allclose(local.sum(axis=1) + label0["expected_value"], predictions, atol=1e-6)
     assert label0["global_shap_values"]["duration"] == pytest.approx(local["duration"].abs().mean())
     # the baseline is a summary (3 centres), not the data's mean prediction nor one data row
