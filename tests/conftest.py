@@ -1,24 +1,44 @@
-"""Shared fixtures: paths to ../shared reference material (tests skip when it is absent)."""
+"""Shared fixtures: paths to ../shared reference material.
+
+Without ../shared the tests that compare with the real service's files skip, and the summary
+says how many did; with the environment variable CI=true (as ``.ci/run`` sets it) a missing
+reference file is a failure instead, so CI never passes without the compatibility tests.
+"""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))  # the example's top-level modules: prep, generate_altered
 
 
+SKIP_REASON = "reference file not available"
+
+
 def shared_path(*parts: str) -> Path:
-    """A file under ../shared, or skip the test when it is not there."""
+    """A file under ../shared; when it is not there the test skips (fails in CI)."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"reference file not available: {path}")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{SKIP_REASON} in CI: {path} (the compatibility tests must run)")
+        pytest.skip(f"{SKIP_REASON}: {path}")
     return path
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying how many tests skipped for want of ../shared."""
+    skipped = [report for report in terminalreporter.stats.get("skipped", [])
+               if SKIP_REASON in str(report.longrepr)]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} test(s) skipped: reference files under {SHARED} are missing, so "
+            f"the compatibility tests against the real service outputs did not run "
+            f"(in CI, CI=true, they fail instead)", yellow=True)
 
 
 @pytest.fixture
@@ -46,6 +66,9 @@ def shared():
 @pytest.fixture
 def s3_bucket(monkeypatch):
     """A moto S3 bucket used by byom_monitor.io.storage; yields its ``s3://`` root."""
+    import boto3
+    from moto import mock_aws
+
     from byom_monitor.io import storage
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

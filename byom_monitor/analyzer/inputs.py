@@ -31,6 +31,7 @@ from byom_monitor.io.datasets import (
 )
 from byom_monitor.analyzer.parallel_profile import profile_csv_blocks
 from byom_monitor.engines.profile import DatasetProfile
+from byom_monitor.engines import datatypes as dt
 
 RECORDS_PER_CHUNK = 50_000
 logger = logging.getLogger("byom_monitor.analyzer")
@@ -40,8 +41,9 @@ def profile_dataset(location: str, dataset_format: DatasetFormat, *,
                     start: datetime | None = None, end: datetime | None = None,
                     preprocessor: Callable[..., Any] | None = None,
                     workers: int | None = None) -> DatasetProfile:
-    """One pass over the dataset; DatasetError when it has no rows. CSV files are profiled
-    block by block in ``workers`` processes (default: one per core)."""
+    """One pass over the dataset (two for a text column that some chunks read as numbers);
+    DatasetError when it has no rows. CSV files are profiled block by block in ``workers``
+    processes (default: one per core)."""
     if preprocessor is None and dataset_format.kind == "csv":
         blocks = csv_blocks(data_files(location), dataset_format.header)
         profile = profile_csv_blocks(blocks, workers)
@@ -55,7 +57,21 @@ def profile_dataset(location: str, dataset_format: DatasetFormat, *,
             profile.update(chunk.frame, chunk.text_of)
     if profile.rows == 0:
         raise DatasetError(f"{location}: the dataset has no rows")
+    recount = [name for name in profile.read_as_numbers
+               if profile.columns[name].inferred_type == dt.STRING]
+    if recount and preprocessor is None:
+        _recount(profile, recount, read_chunks(location, dataset_format, start=start, end=end))
     return profile
+
+
+def _recount(profile: DatasetProfile, names: list[str], chunks: Iterator[Chunk]) -> None:
+    """Value counts of text columns from a second pass over their raw text: chunks that
+    parsed such a column as numbers did not count its values."""
+    for name in names:
+        profile.columns[name].clear_value_counts()
+    for chunk in chunks:
+        for name in names:
+            profile.columns[name].count_text(chunk.text_of(name))
 
 
 def load_script(path: str, function: str) -> Callable[..., Any]:

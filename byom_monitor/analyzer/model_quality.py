@@ -154,7 +154,8 @@ def _binary(values: pd.Series, role: str, source: str) -> np.ndarray:
     bad = (numbers != 0) & (numbers != 1)
     if bad.any():
         raise DatasetError(f"{source}: {role} must be 0 or 1 for BinaryClassification; "
-                           f"{int(bad.sum())} value(s) are not, e.g. {plain_value(values[bad].iloc[0])}")
+                           f"{int(bad.sum())} value(s) are not, "
+                           f"e.g. {plain_value(values[bad].iloc[0])}")
     return numbers.astype(np.int8)
 
 

@@ -62,6 +62,13 @@ def check_baseline(baseline: dict[str, Any], config: AnalysisConfig, source: str
                 for group in groups:
                     if not all(isinstance(m, dict) and "name" in m for m in group["metrics"]):
                         raise FormatError(f"{source}: {stage}: every metric needs a 'name'")
+                    for metric in group["metrics"]:
+                        value = metric.get("value")
+                        number = _number(value)
+                        if value is not None and (number is None or math.isnan(number)):
+                            raise FormatError(f"{source}: {stage}: metric {metric['name']} has "
+                                              f"value {value!r}; expected a number, "
+                                              f"\"Infinity\" or null")
     if config.shap is not None:
         key, blocks = (shap_block(baseline) if isinstance(baseline.get("explanations"), dict)
                        else (None, None))

@@ -9,9 +9,10 @@ separately give the same statistics as one pass (the KLL sketch within its error
 Value types follow the text of each value (see :mod:`datatypes`). Where the parsed chunk no
 longer has the text, one approximation applies: in a chunk column that holds fractional numbers,
 integer-valued numbers (``3`` or ``3.0``) count as Fractional. The column's type is exact.
-Value counts (categorical buckets, distinct count) cover the values of chunks read as text;
-in a column whose text appears only in later chunks (a large file that turns from numbers to
-text), the numbers of the earlier, numeric chunks are not in them.
+Value counts (categorical buckets, distinct count) cover the values of chunks read as text; for
+a column whose text appears only in some chunks (a large file that turns from numbers to text,
+or the reverse), the reader counts the column's values again from their text
+(:meth:`ColumnState.count_text`).
 """
 from __future__ import annotations
 
@@ -162,6 +163,14 @@ class ColumnState:
             self._add_numbers(np.repeat(numbers, weights[numeric]))
         self._track(counts)
 
+    def clear_value_counts(self) -> None:
+        """Forget the value counts, to count them again with :meth:`count_text`."""
+        self.counts, self.hll = {}, None
+
+    def count_text(self, text: pd.Series) -> None:
+        """Count the values of a chunk from its raw text (nulls are not values)."""
+        self._track(text.dropna().astype(str).value_counts(sort=False))
+
     def _add_types(self, counts: dict[str, int]) -> None:
         for kind, count in counts.items():
             if count:
@@ -240,12 +249,17 @@ class DatasetProfile:
 
     columns: dict[str, ColumnState] = field(default_factory=dict)
     rows: int = 0
+    #: Columns some chunk parsed as numbers: if one ends up a String column, the value counts
+    #: of those chunks are missing and need a pass over the text (analyzer.inputs).
+    read_as_numbers: set[str] = field(default_factory=set)
 
     def update(self, frame: pd.DataFrame, text: Callable[[str], pd.Series]) -> None:
         """Add one chunk; ``text(name)`` returns the raw text of a column of this chunk."""
         for name in frame.columns:
             state = self.columns.setdefault(name, ColumnState(name))
             state.update(frame[name], lambda name=name: text(name))
+        self.read_as_numbers.update(name for name, kind in frame.dtypes.items()
+                                    if pd.api.types.is_numeric_dtype(kind))
         self.rows += len(frame)
 
     def merge(self, other: "DatasetProfile") -> "DatasetProfile":
@@ -255,6 +269,7 @@ class DatasetProfile:
             else:
                 self.columns[name] = state
         self.rows += other.rows
+        self.read_as_numbers |= other.read_as_numbers
         return self
 
 

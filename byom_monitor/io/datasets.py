@@ -90,9 +90,11 @@ class DatasetFormat:
 
 def read_chunks(location: storage.Location, dataset_format: DatasetFormat, *,
                 start: datetime | None = None, end: datetime | None = None,
-                block_bytes: int = BLOCK_BYTES) -> Iterator[Chunk]:
-    """Chunks of every data file at ``location`` in the given format."""
+                block_bytes: int | None = None) -> Iterator[Chunk]:
+    """Chunks of every data file at ``location`` in the given format (CSV and capture data
+    in blocks of about ``block_bytes``, by default :data:`BLOCK_BYTES`)."""
     files = data_files(location)
+    block_bytes = block_bytes or BLOCK_BYTES
     if dataset_format.kind == "csv":
         return _csv_chunks(files, dataset_format.header, block_bytes)
     if dataset_format.kind == "json":
@@ -172,9 +174,11 @@ _PARSER_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 def _parse_csv_block(path: str, block: bytes, names: list[str], first_line: int) -> Chunk:
     def parse(**options: Any) -> pd.DataFrame:
         try:
+            # low_memory=False: one type per column for the whole block (no DtypeWarning, no
+            # column holding both numbers and their texts)
             return pd.read_csv(io.BytesIO(block), header=None, names=names, index_col=False,
                                keep_default_na=False, na_values=[""], encoding="utf-8",
-                               **options)
+                               low_memory=False, **options)
         except pd.errors.ParserError as exc:
             found = _PARSER_LINE.search(str(exc))
             if found:

@@ -89,7 +89,8 @@ def test_header_must_be_a_boolean(data, header):
            "dataset_format": '{"csv": {"header": %s}}' % header}
     outcome = run_job(env, message_file=None)
     assert outcome.status == "Failed"
-    assert f"dataset_format csv header must be true or false (a JSON boolean), got " in outcome.message
+    assert ("dataset_format csv header must be true or false (a JSON boolean), got "
+            in outcome.message)
 
 
 def _capture_line(data, when="2024-01-01T10:00:00Z"):
@@ -134,7 +135,8 @@ def test_a_naive_capture_time_names_the_line(tmp_path):
     outcome = _capture_job(tmp_path, line, start_time="2024-01-01T09:00:00Z",
                            end_time="2024-01-01T11:00:00Z")
     assert outcome.status == "Failed"
-    assert "c.jsonl: line 1: inferenceTime '2024-01-01T10:00:00' has no time zone" in outcome.message
+    assert ("c.jsonl: line 1: inferenceTime '2024-01-01T10:00:00' has no time zone"
+            in outcome.message)
 
 
 def test_messages_print_plain_numbers(tmp_path):

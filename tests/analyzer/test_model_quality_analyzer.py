@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
 
 from byom_monitor.analyzer import check_model_quality, suggest_model_quality_baseline
 from byom_monitor.analyzer.contract import run_job
@@ -68,6 +69,14 @@ def test_binary_baseline_and_check(labelled):
     statistics = json.loads((labelled / "base" / "statistics.json").read_text())
     metrics = statistics["binary_classification_metrics"]
     assert list(metrics)[:3] == ["confusion_matrix", "recall", "precision"]
+    frame = pd.read_csv(labelled / "baseline.csv")
+    y, p, score = frame["label"], frame["prediction"], frame["probability"]
+    for name, expected in (("accuracy", accuracy_score(y, p)), ("recall", recall_score(y, p)),
+                           ("precision", precision_score(y, p)), ("f1", f1_score(y, p)),
+                           ("auc", roc_auc_score(y, score))):
+        assert metrics[name]["value"] == pytest.approx(expected, abs=1e-12), name
+    assert metrics["confusion_matrix"] == {  # actual -> predicted -> count
+        str(a): {str(b): float(((y == a) & (p == b)).sum()) for b in (0, 1)} for a in (0, 1)}
     assert metrics["accuracy"]["standard_deviation"] > 0  # 1000 rows >= 200
     constraints = json.loads((labelled / "base" / "constraints.json").read_text())
     rules = constraints["binary_classification_constraints"]
@@ -99,6 +108,11 @@ def test_attributes_by_index(labelled):
     env = _env(labelled / "baseline.csv", labelled / "i", problem_type="BinaryClassification",
                inference_attribute="3", probability_attribute="_c2", ground_truth_attribute="1")
     assert run_job(env, message_file=None).status == "Completed"
+    run_job(_env(labelled / "baseline.csv", labelled / "n", **BINARY), message_file=None)
+    by_index, by_name = (json.loads((labelled / folder / "statistics.json").read_text())
+                         for folder in ("i", "n"))
+    key = "binary_classification_metrics"
+    assert by_index[key] == by_name[key] and by_index[key]["auc"]["value"] > 0.5
 
 
 @pytest.mark.parametrize("column, values, message", [
@@ -142,7 +156,12 @@ def test_multiclass_with_string_labels(tmp_path):
     metrics = json.loads((tmp_path / "out" / "statistics.json").read_text())[
         "multiclass_classification_metrics"]
     assert set(metrics["confusion_matrix"]) == {"low", "mid", "high"}
-    assert 0.5 < metrics["accuracy"]["value"] < 1
+    assert metrics["accuracy"]["value"] == pytest.approx(accuracy_score(frame["label"],
+                                                                        frame["prediction"]))
+    assert metrics["weighted_f1"]["value"] == pytest.approx(
+        f1_score(frame["label"], frame["prediction"], average="weighted"))
+    assert metrics["confusion_matrix"]["high"]["mid"] == float(
+        ((frame["label"] == "high") & (frame["prediction"] == "mid")).sum())
 
 
 def _capture(event_id, probability, when, inference_id=None):

@@ -59,15 +59,17 @@ def test_an_unusable_post_analytics_script_fails_before_the_analysis(data, scrip
 
 
 def test_a_failing_post_analytics_handler_withdraws_the_results(data):
+    seen, out = str(data / "seen"), str(data / "out")
     (data / "post.py").write_text(
         "import os\n"
         "def postprocess_handler():\n"
-        f"    open({str(data / 'seen')!r}, 'w').write(str(sorted(os.listdir({str(data / 'out')!r}))))\n"
+        f"    open({seen!r}, 'w').write(str(sorted(os.listdir({out!r}))))\n"
         "    raise RuntimeError('cannot post-process')\n")
     outcome = run_job(_env(data, post_analytics_processor_script=str(data / "post.py")),
                       message_file=None)
     assert outcome.status == "Failed"
-    assert "post.py: postprocess_handler failed: RuntimeError: cannot post-process" in outcome.message
+    assert ("post.py: postprocess_handler failed: RuntimeError: cannot post-process"
+            in outcome.message)
     assert (data / "seen").read_text() == "['constraints.json', 'statistics.json']"  # it ran after
     assert not list((data / "out").iterdir())
 

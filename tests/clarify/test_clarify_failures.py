@@ -120,6 +120,8 @@ def test_an_explainability_check_needs_an_explanations_baseline(
      "post_training_bias_metrics.facets must map each facet"),
     ('{"pre_training_bias_metrics": {"facets": {"f": [{"value_or_threshold": "1", '
      '"metrics": [{"value": 1}]}]}}}', "every metric needs a 'name'"),
+    ('{"post_training_bias_metrics": {"facets": {"f": [{"value_or_threshold": "1", '
+     '"metrics": [{"name": "DPPL", "value": NaN}]}]}}}', "metric DPPL has value nan"),
 ])
 def test_a_bias_check_needs_a_bias_baseline(tmp_path, train, data_file, model, baseline_text,
                                             reason):
@@ -186,7 +188,8 @@ def test_shap_on_a_text_column_names_the_column(tmp_path, train, model):
     config["methods"]["shap"].pop("baseline")
     outcome = run(tmp_path, config, tmp_path / "text.csv", predictor=model)
     assert outcome.status == "Failed"
-    assert "SHAP needs numeric features: column 'purpose' holds text (e.g. 'car')" in outcome.message
+    assert ("SHAP needs numeric features: column 'purpose' holds text (e.g. 'car')"
+            in outcome.message)
 
 
 def test_an_analysis_config_folder_is_named(tmp_path, data_file):

@@ -205,10 +205,14 @@ def test_http_endpoint_gives_the_same_shap_as_the_model_folder(tmp_path, prepare
 
 
 def test_unreachable_endpoint_fails_clearly(tmp_path, prepared, train):
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nobody listens there
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/invocations"
     config = shap_config(list(train.columns), [0] * 20)
-    outcome = run(tmp_path, config, prepared["data"] / "train.csv",
-                  predictors={"e2e-model": "http://127.0.0.1:9/invocations"})
-    assert outcome.status == "Failed" and "predictor http://127.0.0.1:9/invocations failed" in outcome.message
+    outcome = run(tmp_path, config, prepared["data"] / "train.csv", predictors={"e2e-model": url})
+    assert outcome.status == "Failed" and f"predictor {url} failed" in outcome.message
 
 
 def test_shap_analysis_local_values_and_attribution_drift(tmp_path, prepared, train):
@@ -301,13 +305,13 @@ def test_label_value_never_present_gives_errors_not_a_crash(tmp_path, prepared, 
 
 
 def test_slow_predictor_times_out(prepared):
-    import time
-
     from byom_monitor.clarify import ClarifyError, HttpPredictor
+
+    release = threading.Event()
 
     class Slow(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
-            time.sleep(2)
+            release.wait(30)  # never answers until the test is over
 
         def log_message(self, *args):
             pass
@@ -319,14 +323,24 @@ def test_slow_predictor_times_out(prepared):
         with pytest.raises(ClarifyError, match="did not answer within 0.3 s"):
             predictor.predict(pd.read_csv(prepared["data"] / "test.csv").head(2))
     finally:
+        release.set()
         server.shutdown()
 
 
 def test_shap_without_baseline_summarises_the_data(tmp_path, prepared, train):
     config = shap_config(list(train.columns), None)
-    config["methods"]["shap"] = {"num_samples": 40, "num_clusters": 3}
+    config["methods"]["shap"] = {"num_samples": 40, "num_clusters": 3,
+                                 "save_local_shap_values": True}
     outcome = run(tmp_path, config, prepared["data"] / "train.csv",
                   predictors={"e2e-model": str(prepared["models"])})
     assert outcome.status == "Completed"
     label0 = analysis(tmp_path)["explanations"]["kernel_shap"]["label0"]
-    assert 0 < label0["expected_value"] < 1 and len(label0["global_shap_values"]) == 20
+    local = pd.read_csv(tmp_path / "out" / "explanations_shap" / "out.csv")
+    assert list(label0["global_shap_values"]) == list(local.columns) == list(train.columns[:-1])
+    # against the summarised baseline, each row's values still add up to its prediction
+    model = ModelFolderPredictor(prepared["models"])
+    predictions = model.predict(train.drop(columns="credit_risk"))
+    assert np.allclose(local.sum(axis=1) + label0["expected_value"], predictions, atol=1e-6)
+    assert label0["global_shap_values"]["duration"] == pytest.approx(local["duration"].abs().mean())
+    # the baseline is a summary (3 centres), not the data's mean prediction nor one data row
+    assert label0["expected_value"] != pytest.approx(predictions.mean(), abs=1e-9)

@@ -41,7 +41,8 @@ def server():
     state = {"answer": b"", "drip": False}
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     yield state, f"http://127.0.0.1:{httpd.server_port}/invocations"
     stop.set()
     httpd.shutdown()

@@ -1,4 +1,6 @@
 import json
+import time
+from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
@@ -21,13 +23,20 @@ def test_local_runner_baseline_then_check(data):
     baseline = runner.run(jobs.data_quality_job(str(data / "train.csv"), str(data / "base")))
     assert baseline.status == "Completed" and baseline.failure_reason is None
     assert set(baseline.outputs) == {"statistics.json", "constraints.json"}
+    before, clock = datetime.now(timezone.utc), time.perf_counter()
     check = runner.run(jobs.data_quality_job(
         str(data / "current.csv"), str(data / "check"),
         constraints=baseline.output("constraints.json"),
         statistics=baseline.output("statistics.json")))
+    elapsed = time.perf_counter() - clock
     assert check.status == "CompletedWithViolations"
     assert check.exit_message == "CompletedWithViolations: Job completed successfully with 1 violations."
-    assert check.job_name.startswith("model-monitor-byom-") and check.seconds > 0
+    # the name carries the start time to the millisecond; the duration is the run's own
+    assert before <= check.started <= datetime.now(timezone.utc)
+    assert check.job_name == ("model-monitor-byom-"
+                              + check.started.strftime("%Y-%m-%d-%H-%M-%S-%f")[:-3])
+    assert check.job_name != baseline.job_name
+    assert 0 < check.seconds <= elapsed
     violations = json.loads((data / "check" / "constraint_violations.json").read_text())
     assert violations["violations"][0]["feature_name"] == "x"
 
