@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 def orchestrate_all(folder: Path):
     import generate_altered
     import prep
-    from byom_monitor import orchestrate, workflow
-    from byom_monitor.config import Config
+    from byom_monitor.example import orchestrate, workflow
+    from byom_monitor.io.config import Config
 
     config = Config(folder / "config.ini")
     config.set("monitoring", "model_dir", str(folder / "models"))
@@ -37,7 +37,7 @@ def orchestrate_all(folder: Path):
 
 def main() -> None:
     import generate_altered
-    from byom_monitor import report
+    from byom_monitor.example import report
 
     with tempfile.TemporaryDirectory() as name:
         config = orchestrate_all(Path(name))

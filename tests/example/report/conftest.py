@@ -1,0 +1,34 @@
+"""Result files of a small orchestration (four baselines, a few scenarios), made once."""
+from __future__ import annotations
+
+import pytest
+
+#: Small scenarios that between them trip every check (the bias scenario is left out: slow).
+SCENARIOS = ("default", "feature_drift_systematic", "explainability_drift", "label_drift")
+
+
+@pytest.fixture(scope="session")
+def orchestrated(prepared, tmp_path_factory):
+    """config.ini of a folder where notebooks 01 and 05 ran (on SCENARIOS)."""
+    import generate_altered
+    from byom_monitor.example import orchestrate, workflow
+    from byom_monitor.io.config import Config
+
+    config = Config(tmp_path_factory.mktemp("orchestrated") / "config.ini")
+    config.set("monitoring", "model_dir", str(prepared["models"]))
+    config.set("monitoring", "data_dir", str(prepared["data"]))
+    workflow.data_quality_baseline(config)
+    workflow.model_quality_baseline(config)
+    workflow.clarify_baseline(config, "model-bias")
+    workflow.clarify_baseline(config, "model-explainability")
+    orchestrate.run_scenarios(config, SCENARIOS,
+                              lambda name: generate_altered.main(name, config=config),
+                              progress=lambda _: None)
+    return config
+
+
+@pytest.fixture(scope="session")
+def results(orchestrated):
+    from byom_monitor.example.report import Results
+
+    return Results.load(orchestrated)

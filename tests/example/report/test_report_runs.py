@@ -1,0 +1,133 @@
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from byom_monitor.io.config import Config
+from byom_monitor.example.report.runs import (BASELINE_KEYS, ResultError, Results, document_reader,
+                                      last_orchestration, store_parameters,
+                                      trial_component_parameters)
+
+
+def write(path, document) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """config.ini naming two runs; the result files and a parameter table beside it."""
+    config = Config(tmp_path / "config.ini")
+    for key in BASELINE_KEYS:
+        config.save_baseline(key, write(tmp_path / "baselines" / f"{key}.json", {"key": key}))
+    parameters = {}
+    for scenario in ("control", "label_drift", "stale"):
+        found = write(tmp_path / scenario / "violations.json",
+                      {"violations": [{"metric_name": "accuracy"}]})
+        parameters[f"run-{scenario}"] = {
+            "scenario": scenario,
+            "model-quality-violations": found if scenario != "control" else "",
+            "model-quality-analysis": write(tmp_path / scenario / "statistics.json",
+                                            {"scenario": scenario}),
+            "model-quality-violation-count": "0" if scenario == "control" else "1.0"}
+    config.save_trial("control", "run-control")
+    config.save_trial("label-drift", "run-label_drift")
+    return SimpleNamespace(config=config, parameters=parameters, path=tmp_path)
+
+
+def test_only_the_runs_config_ini_names_are_read(folder):
+    runs = last_orchestration(folder.config, folder.parameters.__getitem__,
+                              document_reader(folder.path))
+    assert [r.scenario for r in runs] == ["control", "label_drift"]  # not "stale"
+    control, label = runs
+    assert control.checks["model-quality"].violations == []
+    assert label.checks["model-quality"].names == ["accuracy"]
+    assert label.checks["model-quality"].analysis == {"scenario": "label_drift"}
+    assert set(label.checks) == {"model-quality"}  # checks not run are left out
+
+
+def test_results_load_reads_the_baselines(folder):
+    results = Results.load(folder.config, folder.parameters.__getitem__)
+    assert results.baselines["model-bias-analysis"] == {"key": "model-bias-analysis"}
+    assert results.scenarios == ["control", "label_drift"]
+    with pytest.raises(ResultError, match="'stale' is not in the last orchestration"):
+        results.run("stale")
+
+
+def test_a_missing_analysis_parameter_is_named(folder):
+    del folder.parameters["run-control"]["model-quality-analysis"]
+    with pytest.raises(ResultError, match="run 'run-control' has no parameter "
+                                          "'model-quality-analysis'"):
+        last_orchestration(folder.config, folder.parameters.__getitem__,
+                           document_reader(folder.path))
+
+
+def test_a_count_that_does_not_match_the_violations_file_is_an_error(folder):
+    folder.parameters["run-label_drift"]["model-quality-violation-count"] = "3"
+    with pytest.raises(ResultError, match="recorded 3 violations, but .* holds 1"):
+        last_orchestration(folder.config, folder.parameters.__getitem__,
+                           document_reader(folder.path))
+
+
+def test_no_orchestration_says_to_run_notebook_05(tmp_path):
+    config = Config(tmp_path / "config.ini")
+    with pytest.raises(ResultError, match=r"\[EXPERIMENT_TRIALS\] is empty: run notebook 05"):
+        last_orchestration(config, {}.__getitem__, document_reader(tmp_path))
+
+
+def test_documents_relative_to_the_config_folder_and_a_clear_error(tmp_path):
+    write(tmp_path / "results" / "a.json", {"a": 1})
+    read = document_reader(tmp_path)
+    assert read("results/a.json") == {"a": 1}
+    with pytest.raises(ResultError, match="cannot read the result document results/b.json"):
+        read("results/b.json")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ResultError, match="bad.json"):
+        read("bad.json")
+
+
+def test_s3_documents_go_through_the_sdks_s3_downloader(tmp_path):
+    calls = []
+
+    class Session:  # what S3Downloader.read_file calls on the session it is given
+        def read_s3_file(self, bucket, key_prefix):
+            calls.append((bucket, key_prefix))
+            return '{"violations": []}'
+
+    read = document_reader(tmp_path, Session())
+    assert read("s3://bucket/checks/constraint_violations.json") == {"violations": []}
+    assert calls == [("bucket", "checks/constraint_violations.json")]
+
+
+def test_trial_component_parameters():
+    class Client:
+        def describe_trial_component(self, TrialComponentName):
+            if TrialComponentName != "tc":
+                raise RuntimeError("ResourceNotFound: no such trial component")
+            return {"Parameters": {"scenario": {"StringValue": "control"},
+                                   "model-quality-violation-count": {"NumberValue": 0.0}}}
+
+    parameters = trial_component_parameters(Client())
+    assert parameters("tc") == {"scenario": "control", "model-quality-violation-count": "0.0"}
+    with pytest.raises(ResultError, match="trial component 'other': ResourceNotFound"):
+        parameters("other")
+
+
+def test_store_parameters_are_those_notebook_05_records(orchestrated):
+    parameters = store_parameters_of(orchestrated)
+    run_name = orchestrated.get_trial("feature-drift-systematic")
+    found = parameters(run_name)
+    assert found["scenario"] == "feature_drift_systematic"
+    assert found["data-quality-analysis"].endswith("statistics.json")
+    assert found["model-bias-analysis"].endswith("analysis.json")
+    assert found["data-quality-violations"].endswith("constraint_violations.json")
+    assert found["data-quality-violation-count"] == "1"
+    with pytest.raises(ResultError, match="no run 'nope'"):
+        parameters("nope")
+
+
+def store_parameters_of(config):
+    from byom_monitor.example.experiments import ExperimentStore
+
+    return store_parameters(ExperimentStore(config.database))
