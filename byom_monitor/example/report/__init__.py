@@ -9,4 +9,5 @@ from byom_monitor.example.report.page import show, write_report
 from byom_monitor.example.report.runs import Results
 from byom_monitor.example.report.sections import label_drift_overview, overview, scenario_sections
 
-__all__ = ["Results", "label_drift_overview", "overview", "scenario_sections", "show", "write_report"]
+__all__ = ["Results", "label_drift_overview", "overview", "scenario_sections", "show",
+           "write_report"]

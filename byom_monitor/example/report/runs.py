@@ -85,8 +85,15 @@ def document_reader(base: str | Path, session: Any = None) -> ReadDocument:
 
 
 def store_parameters(store: ExperimentStore) -> RunParameters:
-    """A run's parameters as notebook 05 records them, rebuilt from the SQLite store's rows."""
+    """A run's parameters as notebook 05 records them in the SQLite store; for a store that
+    has none (kept before 05 logged parameters) rebuilt from the run's check rows."""
     def parameters(run_name: str) -> dict[str, str]:
+        logged = getattr(store, "parameters", None)
+        if logged is not None:
+            try:
+                return logged(run_name)
+            except KeyError:
+                pass
         rows = store.checks(latest_only=False)
         rows = rows[rows["run_id"] == run_name]
         if rows.empty:
@@ -155,12 +162,20 @@ class Results:
     runs: list[ScenarioRun]
 
     @classmethod
-    def load(cls, config: Config, parameters_of: RunParameters | None = None,
-             read: ReadDocument | None = None) -> "Results":
-        """Read everything once; by default the runs come from the SQLite store of config.ini
-        and the documents through :mod:`byom_monitor.io.storage`."""
-        parameters_of = parameters_of or store_parameters(ExperimentStore(config.database))
-        read = read or document_reader(config.path.parent)
+    def load(cls, config: Config, session: Any = None) -> "Results":
+        """With a SageMaker ``session`` (either backend's): the runs from SageMaker
+        Experiments and the documents through ``S3Downloader``; without: the runs from the
+        SQLite store of config.ini and the documents through :mod:`byom_monitor.io.storage`."""
+        if session is None:
+            parameters_of = store_parameters(ExperimentStore(config.database))
+        else:
+            parameters_of = trial_component_parameters(session.sagemaker_client)
+        return cls.read(config, parameters_of, document_reader(config.path.parent, session))
+
+    @classmethod
+    def read(cls, config: Config, parameters_of: RunParameters, read: ReadDocument
+             ) -> "Results":
+        """The baselines of config.ini and the last orchestration, from the given sources."""
         baselines = {key: read(config.get_baseline(key)) for key in BASELINE_KEYS}
         return cls(baselines, last_orchestration(config, parameters_of, read))
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from byom_monitor.example.run_notebooks import run_notebooks
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOK = "06_evaluate_results.ipynb"
 
 

@@ -4,15 +4,9 @@ from types import SimpleNamespace
 import pytest
 
 from byom_monitor.io.config import Config
-from byom_monitor.example.report.runs import (
-    BASELINE_KEYS,
-    ResultError,
-    Results,
-    document_reader,
-    last_orchestration,
-    store_parameters,
-    trial_component_parameters,
-)
+from byom_monitor.example.report.runs import (BASELINE_KEYS, ResultError, Results, document_reader,
+                                      last_orchestration, store_parameters,
+                                      trial_component_parameters)
 
 
 def write(path, document) -> str:
@@ -54,7 +48,8 @@ def test_only_the_runs_config_ini_names_are_read(folder):
 
 
 def test_results_load_reads_the_baselines(folder):
-    results = Results.load(folder.config, folder.parameters.__getitem__)
+    results = Results.read(folder.config, folder.parameters.__getitem__,
+                           document_reader(folder.path))
     assert results.baselines["model-bias-analysis"] == {"key": "model-bias-analysis"}
     assert results.scenarios == ["control", "label_drift"]
     with pytest.raises(ResultError, match="'stale' is not in the last orchestration"):
@@ -137,3 +132,46 @@ def store_parameters_of(config):
     from byom_monitor.example.experiments import ExperimentStore
 
     return store_parameters(ExperimentStore(config.database))
+
+
+def test_runs_read_back_through_the_sdk_and_s3_downloader(tmp_path, monkeypatch):
+    """As 06 does on SageMaker: parameters of a ``sagemaker.experiments.Run`` (moto), the
+    documents through ``S3Downloader``."""
+    import boto3
+    from moto import mock_aws
+
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        from sagemaker import Session
+        from sagemaker.experiments.run import Run
+
+        boto = boto3.Session(region_name="us-east-1")
+        s3 = boto.client("s3")
+        s3.create_bucket(Bucket="bkt")
+
+        def upload(key, document) -> str:
+            s3.put_object(Bucket="bkt", Key=key, Body=json.dumps(document).encode())
+            return f"s3://bkt/{key}"
+
+        session = Session(boto_session=boto, default_bucket="bkt")
+        config = Config(tmp_path / "config.ini")
+        for key in BASELINE_KEYS:
+            config.save_baseline(key, upload(f"baselines/{key}.json", {"key": key}))
+        parameters = {"scenario": "concept_drift",
+                      "model-quality-violations": upload("checks/mq/constraint_violations.json",
+                                                         {"violations": [{"metric_name": "auc"}]}),
+                      "model-quality-analysis": upload("checks/mq/statistics.json", {"n": 1}),
+                      "model-quality-violation-count": "1"}
+        with Run(experiment_name="model-monitor-byom", run_name="concept-drift-1",
+                 sagemaker_session=session) as run:
+            run.log_parameters(parameters)
+            component = run.experiment_config["RunName"]
+        config.save_trial("concept-drift", component)
+        results = Results.load(config, session)
+    (found,) = results.runs
+    assert (found.scenario, found.run_name) == ("concept_drift", component)
+    assert found.checks["model-quality"].names == ["auc"]
+    assert found.checks["model-quality"].analysis == {"n": 1}
+    assert results.baselines["data-quality-statistics"] == {"key": "data-quality-statistics"}

@@ -55,7 +55,8 @@ def test_every_chart_has_the_same_legend_colours(results):
     run = results.run("explainability_drift")
     base = results.baselines
     figures = [
-        charts.model_metrics(model_statistics(dict.fromkeys(METRICS, 0.8)), model_constraints(), []),
+        charts.model_metrics(model_statistics(dict.fromkeys(METRICS, 0.8)), model_constraints(),
+                             []),
         charts.bias_metrics(run.checks["model-bias"].analysis, base["model-bias-analysis"], []),
         charts.acceptance(run.checks["model-bias"].analysis, base["model-bias-analysis"], []),
         charts.shap_values(run.checks["model-explainability"].analysis,
@@ -70,7 +71,8 @@ def test_every_chart_has_the_same_legend_colours(results):
     for figure in figures:
         assert legend_colours(figure) == expected
     drift = charts.feature_drift(run.checks["data-quality"].analysis,
-                                 base["data-quality-statistics"], base["data-quality-constraints"], [])
+                                 base["data-quality-statistics"],
+                                 base["data-quality-constraints"], [])
     assert {k: v for k, v in legend_colours(drift).items() if k != "threshold"} == {
         "observed": OBSERVED, "observed, violated": VIOLATED}
 
@@ -119,7 +121,8 @@ def test_feature_drift_colours_come_from_the_violations_file(results):
     # a violations list naming another feature moves the red bar: colour is not the distance
     moved = charts.feature_drift(dq.analysis, base["data-quality-statistics"],
                                  base["data-quality-constraints"],
-                                 [{"feature_name": "age", "constraint_check_type": "baseline_drift_check"}])
+                                 [{"feature_name": "age",
+                                   "constraint_check_type": "baseline_drift_check"}])
     moved_colours = dict(zip(names, colours(moved.axes[0].containers[0])))
     assert moved_colours["age"] == VIOLATED and moved_colours["duration"] == OBSERVED
 
@@ -153,7 +156,8 @@ def test_acceptance_rates_are_the_models_on_the_monitored_rows(results, orchestr
     assert charts.acceptance_rates(run.checks["model-bias"].analysis) == pytest.approx(expected)
     figure = charts.acceptance(run.checks["model-bias"].analysis,
                                results.baselines["model-bias-analysis"],
-                               [{"metric_name": "DPPL", "constraint_check_type": "bias_drift_check"}])
+                               [{"metric_name": "DPPL",
+                                 "constraint_check_type": "bias_drift_check"}])
     baseline, observed = figure.axes[0].containers
     assert [b.get_height() for b in observed] == pytest.approx([100 * r for r in expected])
     assert set(colours(observed)) == {VIOLATED} and set(colours(baseline)) == {to_hex(BASELINE)}
@@ -182,7 +186,8 @@ def shap_document(values: dict[str, float]) -> dict:
 def test_shap_top_five_by_baseline_magnitude_sorted_with_ndcg():
     baseline = {f"f{i}": float(i) for i in range(8)}
     current = {f"f{i}": float(8 - i) for i in range(8)}
-    violations = [{"metric_name": "shap", "constraint_check_type": "feature_attribution_drift_check"}]
+    violations = [{"metric_name": "shap",
+                   "constraint_check_type": "feature_attribution_drift_check"}]
     figure = charts.shap_values(shap_document(current), shap_document(baseline), violations)
     axes = figure.axes[0]
     assert [t.get_text() for t in axes.get_yticklabels()] == ["f3", "f4", "f5", "f6", "f7"]
@@ -213,6 +218,7 @@ def test_charts_are_plain_figures_not_registered_with_pyplot(results):
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    figure = charts.model_metrics(model_statistics(dict.fromkeys(METRICS, 0.8)), model_constraints(), [])
+    figure = charts.model_metrics(model_statistics(dict.fromkeys(METRICS, 0.8)),
+                                  model_constraints(), [])
     assert isinstance(figure, Figure) and plt.get_fignums() == before
     assert not math.isnan(np.sum([b.get_height() for b in figure.axes[0].containers[1]]))
