@@ -1,8 +1,9 @@
 """``byom-monitor`` (or ``python -m byom_monitor``): the monitor from the command line.
 
 Exit codes: 0 done (a check with violations included, unless --fail-on-violations),
-1 a step failed (the message says why), 2 wrong usage, 3 violations found with
---fail-on-violations.
+1 a step failed (the message says why), 2 wrong usage or setup (arguments, config.ini, the
+database location, AWS credentials for an S3 store), 3 violations found with
+--fail-on-violations. Errors are one line on standard error, never a traceback.
 """
 from __future__ import annotations
 
@@ -127,11 +128,38 @@ def main(argv: list[str] | None = None) -> int:
     from .workflow import StepFailed
 
     try:
-        return COMMANDS[args.command](args, Config(args.config))
-    except (AlertError, AnalyzerFailed, ConfigError, ScheduleError, StepFailed, LookupError,
+        config = Config(args.config)
+        if args.command in STORE_COMMANDS:
+            _check_credentials(config)
+        return COMMANDS[args.command](args, config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (AlertError, AnalyzerFailed, ScheduleError, StepFailed, LookupError,
             FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _check_credentials(config: Any) -> None:
+    """ConfigError, before any work, when the store is on S3 and no AWS credentials are found
+    (nothing is sent to AWS for this)."""
+    from . import storage
+    from .config import ConfigError
+
+    if not storage.is_s3(config.store):
+        return
+    import boto3
+    import botocore.exceptions
+
+    try:
+        found = boto3.Session(profile_name=config.aws_profile).get_credentials()
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ConfigError(f"{config.path}: [monitoring] store = {config.store}: {exc}") from None
+    if found is None:
+        raise ConfigError(f"{config.path}: [monitoring] store = {config.store} is on S3, but no "
+                          f"AWS credentials were found (set [aws-settings] profilename, or "
+                          f"AWS_ACCESS_KEY_ID / AWS_PROFILE)")
 
 
 def _print(value: Any) -> None:
@@ -195,16 +223,14 @@ def _replay(args: argparse.Namespace, config: Any) -> int:
 
 
 def _schedule(args: argparse.Namespace, config: Any) -> int:
-    from sagemaker.model_monitor import CronExpressionGenerator
-
     from .alerts import Alerter
-    from .schedule import Schedule, ScheduleStore, Scheduler, describe
+    from .schedule import HOURLY, Schedule, ScheduleStore, Scheduler, describe
 
     store = ScheduleStore(config.database)
     if args.action == "create":
         created = (args.created or datetime.now(timezone.utc)).isoformat()
         schedule = store.create(Schedule(
-            args.name, args.check, args.cron or CronExpressionGenerator.hourly(), args.endpoint,
+            args.name, args.check, args.cron or HOURLY, args.endpoint,
             args.capture, ground_truth=args.ground_truth, start_offset=args.start_offset,
             end_offset=args.end_offset, created=created))
         _print(asdict(schedule))
@@ -220,8 +246,10 @@ def _schedule(args: argparse.Namespace, config: Any) -> int:
         store.delete(args.name)
         print(f"{args.name}: deleted")
     else:
-        scheduler = Scheduler(config, store, on_execution=Alerter(config.database).handle)
+        alerter = Alerter(config.database)
+        scheduler = Scheduler(config, store, on_execution=alerter.handle)
         while True:
+            alerter.deliver_pending()  # alerts a killed scheduler had not delivered
             now = args.now or datetime.now(timezone.utc)
             for record in scheduler.run_due(now):
                 print(f"{record.schedule} {record.scheduled_time}: {record.exit_message}",
@@ -271,6 +299,8 @@ def _report(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
+#: The commands that read or write the result store.
+STORE_COMMANDS = ("baseline", "check", "schedule", "report")
 COMMANDS = {"baseline": _baseline, "check": _check, "serve": _serve, "replay": _replay,
             "schedule": _schedule, "executions": _executions, "alert": _alert,
             "report": _report}
