@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--label", help="label column to write as ground truth")
     replay.add_argument("--ground-truth", help="folder for the ground-truth JSON Lines")
     replay.add_argument("--clients", type=int, default=4)
-    replay.add_argument("--prefix", default="row", help="inference id prefix")
+    replay.add_argument("--prefix", default=None,
+                        help="inference id prefix (default: replay-<run id>, unique per run)")
 
     schedule = commands.add_parser("schedule", help="monitoring schedules")
     actions = schedule.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -218,7 +219,8 @@ def _replay(args: argparse.Namespace, config: Any) -> int:
     report = replay(args.url, frame, features, start=start,
                     interval=timedelta(seconds=args.interval_seconds), label=args.label,
                     ground_truth=args.ground_truth, clients=args.clients, prefix=args.prefix)
-    _print({"sent": report.sent, "answered": report.answered, "status": report.status_counts})
+    _print({"sent": report.sent, "answered": report.answered, "status": report.status_counts,
+            "inference_id_prefix": report.prefix})
     return 0 if report.status_counts.get(200, 0) == report.sent else 1
 
 

@@ -96,7 +96,7 @@ def test_load_8_clients_20000_requests(served, prepared, tmp_path):
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     report = replay(url + "/invocations", frame, features, start=start,
                     interval=timedelta(seconds=1), label="credit_risk",
-                    ground_truth=str(tmp_path / "truth"), clients=8)
+                    ground_truth=str(tmp_path / "truth"), clients=8, prefix="row")
     assert report.answered == 20_000 and report.status_counts == {200: 20_000}
     capture.close()
     records = [json.loads(line) for path in (tmp_path / "capture").rglob("*.jsonl")
