@@ -57,7 +57,8 @@ def utc(*parts):
 ])
 def test_window_covers_the_whole_period_since_the_previous_firing(cron, scheduled, previous,
                                                                   example_config):
-    schedule = Schedule("s", "data-quality", cron, "ep", "capture", created=utc(2020, 1, 1).isoformat())
+    schedule = Schedule("s", "data-quality", cron, "ep", "capture",
+                        created=utc(2020, 1, 1).isoformat())
     assert Cron.parse(cron).matches(scheduled)
     assert Cron.parse(cron).previous(scheduled) == previous
     assert Scheduler(example_config)._window(schedule, scheduled) == (previous, scheduled)
@@ -113,7 +114,7 @@ def monitored(example_config, prepared, tmp_path):
            ground_truth=str(tmp_path / "truth"), clients=4, prefix="drifted")
     server.shutdown()
     capture.close()
-    metrics.flush()
+    metrics.close()
     return example_config, tmp_path
 
 

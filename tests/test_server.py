@@ -27,6 +27,7 @@ def served(prepared, tmp_path):
     yield f"http://127.0.0.1:{server.server_port}", capture, metrics
     server.shutdown()
     capture.close()
+    metrics.close()
 
 
 def post(url, body, content_type="text/csv"):
@@ -136,7 +137,8 @@ def test_clean_shutdown_writes_every_captured_record(prepared, tmp_path):
     assert len(records) == 25  # buffered records were written on SIGTERM
 
 
-def raw_request(port: int, head: str, body: bytes = b"", half_close: bool = True) -> tuple[int, str]:
+def raw_request(port: int, head: str, body: bytes = b"",
+                half_close: bool = True) -> tuple[int, str]:
     """Send a hand-made request (then close our sending side) and read the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=20) as connection:
         connection.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
