@@ -92,9 +92,7 @@ def test_threads_lose_nothing_and_lines_are_whole(tmp_path):
 def test_old_records_are_flushed_by_time(tmp_path):
     capture = DataCapture(str(tmp_path), "e", flush_records=10_000, flush_seconds=0.2)
     capture.record(b"1", "text/csv", b"0", "text/csv")
-    deadline = time.time() + 5
-    while not lines_in(tmp_path) and time.time() < deadline:
-        time.sleep(0.05)
+    assert wait_for(lambda: lines_in(tmp_path))
     assert len(lines_in(tmp_path)) == 1  # written without close()
     capture.close()
     with pytest.raises(RuntimeError, match="closed"):

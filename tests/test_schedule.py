@@ -221,8 +221,9 @@ def test_two_schedulers_at_once_run_every_window_once(monitored):
     store = ScheduleStore(config.database)
     store.create(Schedule("dq-30min", "data-quality", "cron(0/30 * ? * * *)", "credit-model",
                           str(folder / "capture"), created=START.isoformat()))
-    alerts = folder / "alerts.jsonl"
-    Alerter(config.database).add(AlertRule("any", "command", f"cat >> {alerts}; echo >> {alerts}",
+    alerts = folder / "alerts"
+    alerts.mkdir()
+    Alerter(config.database).add(AlertRule("any", "command", f"cat > {alerts}/$$.json",
                                            metric="violations", threshold=-1))
     now = START + timedelta(hours=4)
     command = [sys.executable, "-m", "byom_monitor", "--config", str(config.path),
@@ -237,7 +238,6 @@ def test_two_schedulers_at_once_run_every_window_once(monitored):
     executions = store.list_executions("dq-30min")
     assert [e.scheduled_time for e in executions] == windows
     assert all(e.status in ("Completed", "CompletedWithViolations") for e in executions)
-    delivered = [json.loads(line)["scheduled_time"] for line in alerts.read_text().splitlines()
-                 if line.strip()]
+    delivered = [json.loads(path.read_text())["scheduled_time"] for path in alerts.iterdir()]
     assert sorted(delivered) == windows
     assert len(Alerter(config.database).deliveries()) == 8
