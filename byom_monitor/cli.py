@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         config = Config(args.config)
-        if args.command in STORE_COMMANDS:
+        if args.command in STORE_COMMANDS or getattr(args, "action", None) == "run":
             _check_credentials(config)
         return COMMANDS[args.command](args, config)
     except ConfigError as exc:
@@ -301,8 +301,8 @@ def _report(args: argparse.Namespace, config: Any) -> int:
     return 0
 
 
-#: The commands that read or write the result store.
-STORE_COMMANDS = ("baseline", "check", "schedule", "report")
+#: The commands that read or write the result store (and ``schedule run``).
+STORE_COMMANDS = ("baseline", "check", "report")
 COMMANDS = {"baseline": _baseline, "check": _check, "serve": _serve, "replay": _replay,
             "schedule": _schedule, "executions": _executions, "alert": _alert,
             "report": _report}

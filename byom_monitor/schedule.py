@@ -76,7 +76,9 @@ class Cron:
         return self._day_matches(when.date()) and (when.hour, when.minute) in self._clock
 
     def between(self, after: datetime, until: datetime) -> list[datetime]:
-        """Matching whole minutes in (after, until], found day by day (not minute by minute)."""
+        """Matching whole minutes in (after, until], found day by day (not minute by minute);
+        AWS cron is in UTC."""
+        after, until = _utc(after), _utc(until)
         times = []
         day = after.date()
         while day <= until.date():
@@ -89,6 +91,7 @@ class Cron:
     def previous(self, before: datetime) -> datetime | None:
         """The latest matching minute before ``before``; None when there is none within the
         last eight years (the longest gap between two 29 Februaries)."""
+        before = _utc(before)
         day = before.date()
         for _ in range(LOOKBACK_DAYS):
             if self._day_matches(day):
@@ -112,6 +115,10 @@ class Cron:
     def _day_matches(self, day: date) -> bool:
         values = (day.day, day.month, day.isoweekday() % 7 + 1, day.year)
         return all(f is None or v in f for f, v in zip(self.fields[2:], values))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment
 
 
 def _field(text: str, low: int, high: int, expression: str) -> frozenset[int] | None:

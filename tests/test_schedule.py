@@ -73,6 +73,12 @@ def test_monthly_firings_over_a_leap_year():
         utc(2024, m, 31, 12) for m in (1, 3, 5, 7, 8, 10, 12)]
 
 
+def test_cron_is_evaluated_in_utc():
+    created = datetime(2024, 1, 1, 2, 30, tzinfo=timezone(timedelta(hours=2)))  # 00:30 UTC
+    assert Cron.parse("cron(0 1 * * ? *)").between(created, utc(2024, 1, 2, 0)) == [
+        utc(2024, 1, 1, 1)]
+
+
 def test_first_window_starts_at_the_previous_firing_even_before_creation(example_config):
     schedule = Schedule("s", "data-quality", "cron(0 * ? * * *)", "ep", "capture",
                         created=utc(2024, 1, 1, 0, 30).isoformat())
