@@ -3,10 +3,12 @@
 captured traffic, kept in the SQLite store.
 
 An execution at scheduled time ``T`` analyses the captured data from the previous scheduled
-time to ``T`` (shifted by the schedule's start / end offsets, as model-quality schedules use them
-to wait for ground truth). Its row is written as ``InProgress`` before the job runs and updated
-after, so a scheduler that restarts after a crash re-runs the unfinished window and never a
-finished one, and runs every window it missed.
+time to ``T`` (a monthly schedule: the whole month; shifted by the schedule's start / end
+offsets, as model-quality schedules use them to wait for ground truth). Its row is written as
+``InProgress`` before the job runs and updated after, so a scheduler that restarts after a crash
+re-runs the unfinished window and never a finished one, and runs every window it missed. A
+window is claimed with a lease (:mod:`byom_monitor.leases`) before it runs, so several
+schedulers sharing one store run each window once.
 """
 from __future__ import annotations
 
