@@ -1,8 +1,9 @@
 """``byom-monitor`` (or ``python -m byom_monitor``): the monitor from the command line.
 
 Exit codes: 0 done (a check with violations included, unless --fail-on-violations),
-1 a step failed (the message says why), 2 wrong usage, 3 violations found with
---fail-on-violations.
+1 a step failed (the message says why), 2 wrong usage or setup (arguments, config.ini, the
+database location, AWS credentials for an S3 store), 3 violations found with
+--fail-on-violations. Errors are one line on standard error, never a traceback.
 """
 from __future__ import annotations
 
@@ -72,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--label", help="label column to write as ground truth")
     replay.add_argument("--ground-truth", help="folder for the ground-truth JSON Lines")
     replay.add_argument("--clients", type=int, default=4)
-    replay.add_argument("--prefix", default="row", help="inference id prefix")
+    replay.add_argument("--prefix", default=None,
+                        help="inference id prefix (default: replay-<run id>, unique per run)")
 
     schedule = commands.add_parser("schedule", help="monitoring schedules")
     actions = schedule.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -136,11 +138,38 @@ def main(argv: list[str] | None = None) -> int:
     from byom_monitor.example.workflow import StepFailed
 
     try:
-        return COMMANDS[args.command](args, Config(args.config))
-    except (AlertError, AnalyzerFailed, ConfigError, ScheduleError, StepFailed, LookupError,
+        config = Config(args.config)
+        if args.command in STORE_COMMANDS or getattr(args, "action", None) == "run":
+            _check_credentials(config)
+        return COMMANDS[args.command](args, config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (AlertError, AnalyzerFailed, ScheduleError, StepFailed, LookupError,
             FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _check_credentials(config: Any) -> None:
+    """ConfigError, before any work, when the store is on S3 and no AWS credentials are found
+    (nothing is sent to AWS for this)."""
+    from byom_monitor.io import storage
+    from byom_monitor.io.config import ConfigError
+
+    if not storage.is_s3(config.store):
+        return
+    import boto3
+    import botocore.exceptions
+
+    try:
+        found = boto3.Session(profile_name=config.aws_profile).get_credentials()
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ConfigError(f"{config.path}: [monitoring] store = {config.store}: {exc}") from None
+    if found is None:
+        raise ConfigError(f"{config.path}: [monitoring] store = {config.store} is on S3, but no "
+                          f"AWS credentials were found (set [aws-settings] profilename, or "
+                          f"AWS_ACCESS_KEY_ID / AWS_PROFILE)")
 
 
 def _print(value: Any) -> None:
@@ -199,21 +228,22 @@ def _replay(args: argparse.Namespace, config: Any) -> int:
     report = replay(args.url, frame, features, start=start,
                     interval=timedelta(seconds=args.interval_seconds), label=args.label,
                     ground_truth=args.ground_truth, clients=args.clients, prefix=args.prefix)
-    _print({"sent": report.sent, "answered": report.answered, "status": report.status_counts})
+    _print({"sent": report.sent, "answered": report.answered, "status": report.status_counts,
+            "inference_id_prefix": report.prefix})
     return 0 if report.status_counts.get(200, 0) == report.sent else 1
 
 
 def _schedule(args: argparse.Namespace, config: Any) -> int:
-    from sagemaker.model_monitor import CronExpressionGenerator
 
     from byom_monitor.live.alerts import Alerter
     from byom_monitor.live.schedule import Schedule, ScheduleStore, Scheduler, describe
+    from byom_monitor.live.schedule import HOURLY
 
     store = ScheduleStore(config.database)
     if args.action == "create":
         created = (args.created or datetime.now(timezone.utc)).isoformat()
         schedule = store.create(Schedule(
-            args.name, args.check, args.cron or CronExpressionGenerator.hourly(), args.endpoint,
+            args.name, args.check, args.cron or HOURLY, args.endpoint,
             args.capture, ground_truth=args.ground_truth, start_offset=args.start_offset,
             end_offset=args.end_offset, created=created))
         _print(asdict(schedule))
@@ -229,8 +259,10 @@ def _schedule(args: argparse.Namespace, config: Any) -> int:
         store.delete(args.name)
         print(f"{args.name}: deleted")
     else:
-        scheduler = Scheduler(config, store, on_execution=Alerter(config.database).handle)
+        alerter = Alerter(config.database)
+        scheduler = Scheduler(config, store, on_execution=alerter.handle)
         while True:
+            alerter.deliver_pending()  # alerts a killed scheduler had not delivered
             now = args.now or datetime.now(timezone.utc)
             for record in scheduler.run_due(now):
                 print(f"{record.schedule} {record.scheduled_time}: {record.exit_message}",
@@ -293,6 +325,8 @@ def _dashboard(args: argparse.Namespace, config: Any) -> int:
         return 2
 
 
+#: The commands that read or write the result store (and ``schedule run``).
+STORE_COMMANDS = ("baseline", "check", "report")
 COMMANDS = {"baseline": _baseline, "check": _check, "serve": _serve, "replay": _replay,
             "schedule": _schedule, "executions": _executions, "alert": _alert,
             "report": _report, "dashboard": _dashboard}

@@ -65,3 +65,34 @@ def test_usage_errors_exit_2(config_path):
     with pytest.raises(SystemExit) as stop:
         run(config_path, "schedule", "create", "x", "--check", "nonsense", "--capture", "c")
     assert stop.value.code == 2
+
+
+def test_setup_errors_are_one_line_with_exit_2(tmp_path, config_path, example_config, capsys,
+                                              monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never asks the network
+    example_config.set("monitoring", "store", "s3://bucket/results")
+    assert run(config_path, "baseline", "--check", "data-quality") == 2
+    assert "no AWS credentials" in one_line_error(capsys)
+    example_config.set("monitoring", "store", "results")
+
+    assert main(["--config", str(tmp_path), "executions"]) == 2
+    assert "is a folder" in one_line_error(capsys)
+    assert main(["--config", str(tmp_path / "nope" / "dir" / "config.ini"), "executions"]) == 2
+    assert "does not exist" in one_line_error(capsys) and not (tmp_path / "nope").exists()
+
+    (tmp_path / "plain").write_text("")
+    example_config.set("monitoring", "database", str(tmp_path / "plain" / "monitor.sqlite"))
+    assert run(config_path, "schedule", "list") == 2
+    assert "is a file" in one_line_error(capsys)
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    return err

@@ -73,7 +73,7 @@ def main(project: str = ".") -> int:
         print(f"   {name}: {report.answered} requests answered {report.status_counts}", flush=True)
     server.shutdown()
     capture.close()
-    metrics.flush()
+    metrics.close()
 
     print("3. hourly schedules and a webhook alert on duration drift", flush=True)
     receiver = HTTPServer(("127.0.0.1", 0), _AlertReceiver)

@@ -1,14 +1,19 @@
 """``config.ini``: settings, and result locations handed from one step of the example to the next.
 
-Every write re-reads the file, changes one key and replaces the file atomically, so two steps
-never lose each other's keys and an interrupted write never leaves a corrupted file.
+Every write takes an exclusive lock (``flock`` on ``config.ini.lock`` beside the file), re-reads
+the file, changes one key and replaces the file atomically, so two processes never lose each
+other's keys and an interrupted write never leaves a corrupted file. The file's mode follows
+the umask. A missing config.ini is created, but never the folder it should be in.
 """
 from __future__ import annotations
 
 import configparser
+import fcntl
 import io
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from byom_monitor.io import storage
 
@@ -56,8 +61,14 @@ class Config:
 
     def __init__(self, path: str | os.PathLike = "config.ini") -> None:
         self.path = Path(path).resolve()
+        if self.path.is_dir():
+            raise ConfigError(f"{self.path}: is a folder; give the path of the config.ini file")
+        if not self.path.parent.is_dir():
+            raise ConfigError(f"{self.path}: the folder {self.path.parent} does not exist")
         if not self.path.exists():
-            self._create()
+            with self._locked():
+                if not self.path.exists():
+                    self._create()
         self._read()  # fail early on a corrupted file
 
     # -- generic access -------------------------------------------------------------------
@@ -71,11 +82,12 @@ class Config:
         raise ConfigError(f"{self.path}: no key '{key}' in section [{section}]")
 
     def set(self, section: str, key: str, value: str) -> None:
-        parser = self._read()
-        if not parser.has_section(section):
-            parser.add_section(section)
-        parser.set(section, key, str(value))
-        self._write(parser)
+        with self._locked():
+            parser = self._read()
+            if not parser.has_section(section):
+                parser.add_section(section)
+            parser.set(section, key, str(value))
+            self._write(parser)
 
     def items(self, section: str) -> dict[str, str]:
         parser = self._read()
@@ -111,7 +123,12 @@ class Config:
         if storage.is_s3(value):
             raise ConfigError(f"{self.path}: [monitoring] database must be a local file, "
                               f"got {value}")
-        return self._location(value)
+        location = Path(self._location(value))
+        blocking = next((p for p in location.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None or location.is_dir():
+            raise ConfigError(f"{self.path}: [monitoring] database = {value}: "
+                              f"{blocking or location} is a {'file' if blocking else 'folder'}")
+        return str(location)
 
     @property
     def local_s3(self) -> str:
@@ -181,6 +198,13 @@ class Config:
             return value.rstrip("/")
         return str((self.path.parent / value).resolve())
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive lock of this config.ini across processes, for a read-modify-write."""
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def _read(self) -> configparser.ConfigParser:
         parser = configparser.ConfigParser(interpolation=None)
         try:
@@ -188,6 +212,8 @@ class Config:
             parser.read_string(text, source=str(self.path))
         except FileNotFoundError as exc:
             raise ConfigError(f"{self.path}: config file disappeared") from exc
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot be read: {exc.strerror or exc}") from exc
         except (configparser.Error, UnicodeDecodeError) as exc:
             raise ConfigError(f"{self.path}: not a valid config file: {exc}") from exc
         return parser

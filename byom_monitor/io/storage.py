@@ -2,7 +2,8 @@
 
 Every function takes a *location*: a local path (``str`` or ``Path``) or an ``s3://bucket/key``
 URI. Local writes are atomic (temporary file in the same folder, then rename), so a reader never
-sees a half-written file and a failed write leaves the old file in place. S3 puts are atomic by
+sees a half-written file and a failed write leaves the old file in place; new files get the
+mode the umask gives (as ``open`` would), not 0600. S3 puts are atomic by
 nature.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 from urllib.parse import urlparse
@@ -100,7 +101,8 @@ def write_bytes(location: Location, data: bytes) -> None:
         return
     path = Path(location)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the mode follows the umask
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -2,13 +2,16 @@
 ground truth (``groundTruthData`` JSON Lines, spec A.4) for model-quality checks.
 
 Row ``i`` is sent at simulated time ``start + i * interval`` with inference id ``{prefix}-{i}``;
-its label goes to ``{ground_truth}/yyyy/mm/dd/hh/ground-truth.jsonl`` (the hour of the
-simulated time). Requests run on ``clients`` threads.
+its label goes to ``{ground_truth}/yyyy/mm/dd/hh/{prefix}-ground-truth.jsonl`` (the hour of the
+simulated time). Requests run on ``clients`` threads. The default prefix holds a run id
+(``replay-<8 hex digits>``), so the inference ids of two replays never collide, and ground truth
+is appended to an existing file, never overwritten.
 """
 from __future__ import annotations
 
 import json
 import time
+import uuid
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -27,15 +30,17 @@ class ReplayReport:
     answered: int = 0
     status_counts: dict[int, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
+    prefix: str = ""  # of the inference ids sent
 
 
 def replay(url: str, frame: pd.DataFrame, features: list[str], *, start: datetime,
            interval: timedelta = timedelta(seconds=1), label: str | None = None,
-           ground_truth: str | None = None, prefix: str = "row", clients: int = 1,
+           ground_truth: str | None = None, prefix: str | None = None, clients: int = 1,
            timeout: float = 30.0) -> ReplayReport:
     """Send every row (one request each) and write the ground truth of ``label``."""
+    prefix = prefix or run_prefix()
     rows = frame[features].to_csv(header=False, index=False).splitlines()
-    report = ReplayReport(sent=len(rows))
+    report = ReplayReport(sent=len(rows), prefix=prefix)
 
     def send(i: int) -> tuple[int, float]:
         when = start + i * interval
@@ -63,9 +68,14 @@ def replay(url: str, frame: pd.DataFrame, features: list[str], *, start: datetim
     return report
 
 
+def run_prefix() -> str:
+    """An inference id prefix of its own for one replay run."""
+    return f"replay-{uuid.uuid4().hex[:8]}"
+
+
 def write_ground_truth(labels: list, folder: str, *, start: datetime, interval: timedelta,
-                       prefix: str = "row") -> list[str]:
-    """One ground-truth record per label, grouped into hourly files."""
+                       prefix: str) -> list[str]:
+    """One ground-truth record per label, appended to hourly files."""
     hours: dict[str, list[str]] = {}
     for i, value in enumerate(labels):
         hour = (start + i * interval).strftime("%Y/%m/%d/%H")
@@ -75,6 +85,7 @@ def write_ground_truth(labels: list, folder: str, *, start: datetime, interval: 
     written = []
     for hour, lines in hours.items():
         location = storage.join(folder, *hour.split("/"), f"{prefix}-ground-truth.jsonl")
-        storage.write_text(location, "\n".join(lines) + "\n")
+        earlier = storage.read_text(location) if storage.exists(location) else ""
+        storage.write_text(location, earlier + "\n".join(lines) + "\n")
         written.append(location)
     return written

@@ -3,10 +3,12 @@
 captured traffic, kept in the SQLite store.
 
 An execution at scheduled time ``T`` analyses the captured data from the previous scheduled
-time to ``T`` (shifted by the schedule's start / end offsets, as model-quality schedules use them
-to wait for ground truth). Its row is written as ``InProgress`` before the job runs and updated
-after, so a scheduler that restarts after a crash re-runs the unfinished window and never a
-finished one, and runs every window it missed.
+time to ``T`` (a monthly schedule: the whole month; shifted by the schedule's start / end
+offsets, as model-quality schedules use them to wait for ground truth). Its row is written as
+``InProgress`` before the job runs and updated after, so a scheduler that restarts after a crash
+re-runs the unfinished window and never a finished one, and runs every window it missed. A
+window is claimed with a lease (:mod:`byom_monitor.leases`) before it runs, so several
+schedulers sharing one store run each window once.
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ import re
 import sqlite3
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import time as clock_time
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,6 +32,7 @@ from byom_monitor.io.datasets import DatasetFormat, read_chunks
 from byom_monitor.session.jobs import JobInput, clarify_job, data_quality_job, model_quality_job
 from byom_monitor.session.runners import Execution, runner_for
 from byom_monitor.session.cloudwatch import publish_safely
+from byom_monitor.leases import Leases
 
 CHECK_TYPES = ("data-quality", "model-quality", "model-bias", "model-explainability")
 TERMINAL = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
@@ -35,6 +40,9 @@ GROUND_TRUTH_INPUT = "/opt/ml/processing/groundtruth"
 _NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7,
           "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8,
           "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12}
+LOOKBACK_DAYS = 8 * 366 + 1
+#: ``CronExpressionGenerator.hourly()`` of the SageMaker SDK (not imported: it logs to stdout).
+HOURLY = "cron(0 * ? * * *)"
 
 
 class ScheduleError(ValueError):
@@ -63,19 +71,52 @@ class Cron:
                                      for p, (lo, hi) in zip(parts, cls.RANGES)))
 
     def matches(self, when: datetime) -> bool:
-        values = (when.minute, when.hour, when.day, when.month, when.isoweekday() % 7 + 1,
-                  when.year)
-        return all(f is None or v in f for f, v in zip(self.fields, values))
+        return self._day_matches(when.date()) and (when.hour, when.minute) in self._clock
 
     def between(self, after: datetime, until: datetime) -> list[datetime]:
-        """Matching whole minutes in (after, until]."""
-        moment = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        """Matching whole minutes in (after, until], found day by day (not minute by minute);
+        AWS cron is in UTC."""
+        after, until = _utc(after), _utc(until)
         times = []
-        while moment <= until:
-            if self.matches(moment):
-                times.append(moment)
-            moment += timedelta(minutes=1)
+        day = after.date()
+        while day <= until.date():
+            if self._day_matches(day):
+                times.extend(moment for moment in self._moments(day, after.tzinfo)
+                             if after < moment <= until)
+            day += timedelta(days=1)
         return times
+
+    def previous(self, before: datetime) -> datetime | None:
+        """The latest matching minute before ``before``; None when there is none within the
+        last eight years (the longest gap between two 29 Februaries)."""
+        before = _utc(before)
+        day = before.date()
+        for _ in range(LOOKBACK_DAYS):
+            if self._day_matches(day):
+                earlier = [m for m in self._moments(day, before.tzinfo) if m < before]
+                if earlier:
+                    return earlier[-1]
+            day -= timedelta(days=1)
+        return None
+
+    @cached_property
+    def _clock(self) -> list[tuple[int, int]]:
+        """The matching (hour, minute) pairs of a matching day, in order."""
+        minutes, hours = (sorted(f) if f is not None else range(lo, hi + 1)
+                          for f, (lo, hi) in zip(self.fields[:2], self.RANGES[:2]))
+        return [(hour, minute) for hour in hours for minute in minutes]
+
+    def _moments(self, day: date, zone: tzinfo | None) -> list[datetime]:
+        return [datetime.combine(day, clock_time(hour, minute), zone)
+                for hour, minute in self._clock]
+
+    def _day_matches(self, day: date) -> bool:
+        values = (day.day, day.month, day.isoweekday() % 7 + 1, day.year)
+        return all(f is None or v in f for f, v in zip(self.fields[2:], values))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment
 
 
 def _field(text: str, low: int, high: int, expression: str) -> frozenset[int] | None:
@@ -203,6 +244,14 @@ class ScheduleStore:
                         record.exit_message, record.failure_reason, json.dumps(record.outputs),
                         json.dumps(record.metrics)))
 
+    def finished_times(self, name: str) -> set[str]:
+        """The scheduled times of the schedule's finished executions."""
+        with closing(self._db()) as db:
+            rows = db.execute("SELECT scheduled_time FROM executions WHERE schedule = ? AND "
+                              f"status IN ({', '.join('?' * len(TERMINAL))})",
+                              (name, *TERMINAL)).fetchall()
+        return {r[0] for r in rows}
+
     def list_executions(self, name: str | None = None) -> list[ExecutionRecord]:
         query, parameters = "SELECT * FROM executions", ()
         if name:
@@ -239,20 +288,25 @@ class Scheduler:
         self.config = config
         self.store = store or ScheduleStore(config.database)
         self.runner = runner_for(config)  # one per scheduler: on AWS it holds a session
+        self.leases = Leases(self.store.database)
         self.on_execution = on_execution
 
     def run_due(self, now: datetime) -> list[ExecutionRecord]:
+        """Run every unfinished window up to ``now``. A window is claimed with a lease first,
+        so schedulers sharing a store run each window once."""
         done = []
         for schedule in self.store.list():
             if schedule.status != "Scheduled":
                 continue
-            finished = {e.scheduled_time for e in self.store.list_executions(schedule.name)
-                        if e.status in TERMINAL}
+            finished = self.store.finished_times(schedule.name)
             created = datetime.fromisoformat(schedule.created)
             for scheduled in Cron.parse(schedule.cron).between(created, now):
                 key = scheduled.isoformat()
-                if key not in finished:
-                    done.append(self.run_window(schedule, scheduled))
+                if key in finished:
+                    continue
+                with self.leases.holding(f"window:{schedule.name}:{key}") as claimed:
+                    if claimed and key not in self.store.finished_times(schedule.name):
+                        done.append(self.run_window(schedule, scheduled))
         return done
 
     def run_window(self, schedule: Schedule, scheduled: datetime) -> ExecutionRecord:
@@ -277,10 +331,10 @@ class Scheduler:
         return record
 
     def _window(self, schedule: Schedule, scheduled: datetime) -> tuple[datetime, datetime]:
-        cron = Cron.parse(schedule.cron)
-        previous = next((t for t in reversed(cron.between(scheduled - timedelta(days=31),
-                                                          scheduled - timedelta(minutes=1)))),
-                        scheduled - timedelta(hours=1))
+        """From the previous firing (or the schedule's creation) to ``scheduled``, shifted by
+        the offsets."""
+        previous = (Cron.parse(schedule.cron).previous(scheduled)
+                    or datetime.fromisoformat(schedule.created))
         start, end = previous, scheduled
         if schedule.start_offset:
             start += parse_duration(schedule.start_offset, "start_offset")

@@ -3,13 +3,19 @@ with data capture and per-minute operational metrics, on the standard library's 
 
 ``POST /invocations`` takes ``text/csv`` rows of the model's features (no header; a header
 row equal to the feature names is skipped) and answers one probability per line. A body larger
-than ``max_body_bytes`` gets 413, another content type 415, a malformed body 400 with a message
-naming the row or column; the server never crashes on input.
+than ``max_body_bytes`` gets 413 (decided from ``Content-Length``, before reading), a bad or
+missing length 400 / 411, another content type 415, a malformed body or time header 400 with a
+message naming the row, column or header; the server never crashes on input.
+
+The server is threaded, with a listen backlog of 128 (no connection resets under a burst of
+clients), and closes a connection idle for ``idle_timeout`` seconds.
 """
 from __future__ import annotations
 
 import signal
+import socket
 import sqlite3
+import sys
 import threading
 import time
 from contextlib import closing
@@ -24,61 +30,110 @@ import pandas as pd
 
 from byom_monitor.live.capture import CaptureMiddleware, DataCapture
 from byom_monitor.example.model import CreditRiskModel
+from byom_monitor.http_request import MAX_BODY_BYTES, BadRequest, header_time, read_body
 
-MAX_BODY_BYTES = 6 * 1024 * 1024  # SageMaker's invocation payload limit
 TIME_HEADER = "X-Byom-Inference-Time"
+IDLE_TIMEOUT_SECONDS = 30.0
 
 
 class OperationalMetrics:
     """Invocations, 4xx and 5xx counts and model latency per minute, as an endpoint reports
-    them, kept in the SQLite store (written when a minute is over and on close)."""
+    them, and the capture's write failures and dropped records, kept in the SQLite store.
+    Counts are added to the store every ``flush_seconds`` by a timer and on :meth:`close`, so
+    an idle server stores its last busy minute and a crash loses at most that interval."""
 
     SCHEMA = """CREATE TABLE IF NOT EXISTS endpoint_metrics (
         endpoint TEXT NOT NULL, minute TEXT NOT NULL, invocations INTEGER NOT NULL,
         errors_4xx INTEGER NOT NULL, errors_5xx INTEGER NOT NULL,
         model_latency_ms_sum REAL NOT NULL, model_latency_ms_max REAL NOT NULL,
         PRIMARY KEY (endpoint, minute))"""
+    #: Columns added after the first version (the table is only ever extended).
+    ADDED_COLUMNS = ("capture_write_failures", "capture_dropped")
 
-    def __init__(self, database: str | Path, endpoint: str) -> None:
+    def __init__(self, database: str | Path, endpoint: str, *, flush_seconds: float = 5.0) -> None:
         self.database, self.endpoint = Path(database), endpoint
         self.database.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.database, timeout=30)) as db, db:
             db.execute(self.SCHEMA)
+            present = {row[1] for row in db.execute("PRAGMA table_info(endpoint_metrics)")}
+            for column in self.ADDED_COLUMNS:
+                if column not in present:
+                    try:
+                        db.execute(f"ALTER TABLE endpoint_metrics ADD COLUMN {column} "
+                                   f"INTEGER NOT NULL DEFAULT 0")
+                    except sqlite3.OperationalError:  # another process added it meanwhile
+                        pass
+        self.flush_seconds = flush_seconds
         self._lock = threading.Lock()
         self._minutes: dict[str, list[float]] = {}
+        self._closed = threading.Event()
+        self._timer = threading.Thread(target=self._flush_periodically, daemon=True)
+        self._timer.start()
 
     def observe(self, status: int, latency_ms: float, when: datetime | None = None) -> None:
-        minute = (when or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M")
         with self._lock:
-            row = self._minutes.setdefault(minute, [0, 0, 0, 0.0, 0.0])
-            row[0] += 1
-            row[1] += 400 <= status < 500
-            row[2] += status >= 500
-            row[3] += latency_ms
-            row[4] = max(row[4], latency_ms)
-            finished = {m: v for m, v in self._minutes.items() if m < minute}
-            for m in finished:
-                del self._minutes[m]
-        if finished:
-            self._store(finished)
+            self._add(_minute(when), [1, 400 <= status < 500, status >= 500, latency_ms,
+                                      latency_ms, 0, 0])
+
+    def capture_problem(self, kind: str, count: int = 1) -> None:
+        """Count capture write failures or dropped records (``DataCapture.on_problem``)."""
+        values = [0, 0, 0, 0.0, 0.0, 0, 0]
+        values[5 + self.ADDED_COLUMNS.index(kind)] = count
+        with self._lock:
+            self._add(_minute(None), values)
+
+    def _add(self, minute: str, values: list[float]) -> None:
+        """Add one minute's counts (under the lock); the latency maximum is a maximum."""
+        row = self._minutes.setdefault(minute, [0, 0, 0, 0.0, 0.0, 0, 0])
+        peak = max(row[4], values[4])
+        row[:] = [a + b for a, b in zip(row, values)]
+        row[4] = peak
 
     def flush(self) -> None:
+        """Add the counts so far to the store (they stay in memory if the store fails)."""
         with self._lock:
             pending, self._minutes = self._minutes, {}
-        self._store(pending)
+        try:
+            self._store(pending)
+        except sqlite3.Error:
+            with self._lock:
+                for minute, values in pending.items():
+                    self._add(minute, values)
+            raise
+
+    def close(self) -> None:
+        """Stop the timer and store everything."""
+        self._closed.set()
+        self._timer.join()
+        self.flush()
+
+    def _flush_periodically(self) -> None:
+        while not self._closed.wait(self.flush_seconds):
+            try:
+                self.flush()
+            except sqlite3.Error:  # a locked or failing store: retried on the next tick
+                pass
 
     def _store(self, minutes: dict[str, list[float]]) -> None:
+        if not minutes:
+            return
         with closing(sqlite3.connect(self.database, timeout=30)) as db, db:
-            for minute, (calls, e4, e5, total, peak) in minutes.items():
+            for minute, (calls, e4, e5, total, peak, failures, dropped) in minutes.items():
                 db.execute(
-                    "INSERT INTO endpoint_metrics VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "INSERT INTO endpoint_metrics (endpoint, minute, invocations, errors_4xx, "
+                    "errors_5xx, model_latency_ms_sum, model_latency_ms_max, "
+                    "capture_write_failures, capture_dropped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(endpoint, minute) DO UPDATE SET "
                     "invocations = invocations + excluded.invocations, "
                     "errors_4xx = errors_4xx + excluded.errors_4xx, "
                     "errors_5xx = errors_5xx + excluded.errors_5xx, "
                     "model_latency_ms_sum = model_latency_ms_sum + excluded.model_latency_ms_sum, "
-                    "model_latency_ms_max = MAX(model_latency_ms_max, excluded.model_latency_ms_max)",
-                    (self.endpoint, minute, int(calls), int(e4), int(e5), total, peak))
+                    "model_latency_ms_max = MAX(model_latency_ms_max, excluded.model_latency_ms_max), "
+                    "capture_write_failures = capture_write_failures + "
+                    "excluded.capture_write_failures, "
+                    "capture_dropped = capture_dropped + excluded.capture_dropped",
+                    (self.endpoint, minute, int(calls), int(e4), int(e5), total, peak,
+                     int(failures), int(dropped)))
 
     def table(self) -> pd.DataFrame:
         with closing(sqlite3.connect(self.database, timeout=30)) as db:
@@ -86,12 +141,8 @@ class OperationalMetrics:
                                      "ORDER BY minute", db, params=(self.endpoint,))
 
 
-class BadRequest(ValueError):
-    """The request cannot be served; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+def _minute(when: datetime | None) -> str:
+    return (when or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M")
 
 
 class ModelApp:
@@ -100,7 +151,7 @@ class ModelApp:
     def __init__(self, model: CreditRiskModel, *, max_body_bytes: int = MAX_BODY_BYTES,
                  metrics: OperationalMetrics | None = None, time_header: str | None = None) -> None:
         self.model, self.max_body_bytes, self.metrics = model, max_body_bytes, metrics
-        self.time_environ = "HTTP_" + time_header.upper().replace("-", "_") if time_header else None
+        self.time_header = time_header
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
@@ -109,7 +160,9 @@ class ModelApp:
         if path != "/invocations" or method != "POST":
             return _answer(start_response, 404, b"only POST /invocations and GET /ping\n")
         started = time.perf_counter()
+        when = None
         try:
+            when = header_time(environ, self.time_header) if self.time_header else None
             body = self._body(environ)
             scores = self.model.predict_matrix(self._rows(body))
             status, payload = 200, "".join(f"{p}\n" for p in scores).encode()
@@ -118,8 +171,6 @@ class ModelApp:
         except Exception as exc:  # the server must answer, whatever the model does
             status, payload = 500, f"internal error: {type(exc).__name__}: {exc}\n".encode()
         if self.metrics is not None:
-            stamp = environ.get(self.time_environ) if self.time_environ else None
-            when = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
             self.metrics.observe(status, (time.perf_counter() - started) * 1000, when)
         return _answer(start_response, status, payload, "text/csv" if status == 200 else "text/plain")
 
@@ -127,15 +178,10 @@ class ModelApp:
         content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type != "text/csv":
             raise BadRequest(415, f"Content-Type must be text/csv, got {content_type or 'none'}")
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise BadRequest(400, "invalid Content-Length") from None
-        if length > self.max_body_bytes:
-            raise BadRequest(413, f"body of {length} bytes exceeds {self.max_body_bytes} bytes")
-        if length == 0:
+        body = read_body(environ, self.max_body_bytes)
+        if not body:
             raise BadRequest(400, "empty body: send CSV rows of the model's features")
-        return environ["wsgi.input"].read(length)
+        return body
 
     def _rows(self, body: bytes) -> np.ndarray:
         """The CSV rows as a float matrix (an empty field is a missing value)."""
@@ -168,8 +214,9 @@ class ModelApp:
 
 def _answer(start_response: Callable, status: int, body: bytes,
             content_type: str = "text/plain") -> list[bytes]:
-    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 413: "Payload Too Large",
-              415: "Unsupported Media Type", 500: "Internal Server Error"}[status]
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 411: "Length Required",
+              413: "Payload Too Large", 415: "Unsupported Media Type",
+              500: "Internal Server Error"}[status]
     start_response(f"{status} {reason}", [("Content-Type", content_type),
                                           ("Content-Length", str(len(body)))])
     return [body]
@@ -177,6 +224,31 @@ def _answer(start_response: Callable, status: int, body: bytes,
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # the listen backlog (socketserver's 5 resets bursts of clients)
+    #: After answering, what is still sent (a refused body) is read and discarded, up to this
+    #: much, so that closing does not reset the connection before the client reads the answer.
+    linger_bytes, linger_seconds = 8 * 1024 * 1024, 2.0
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        try:
+            request.shutdown(socket.SHUT_WR)  # the answer is complete
+            request.settimeout(self.linger_seconds)
+            deadline, drained = time.monotonic() + self.linger_seconds, 0
+            while drained < self.linger_bytes and time.monotonic() < deadline:
+                chunk = request.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except OSError:  # the client is gone already
+            pass
+        self.close_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line instead of socketserver's traceback; nothing for an idle or gone client."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (TimeoutError, ConnectionError)):
+            print(f"error: request from {client_address[0]}: {type(error).__name__}: {error}",
+                  file=sys.stderr)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -192,14 +264,18 @@ def make_app(model_dir: str | Path, *, capture: DataCapture | None = None,
     header = TIME_HEADER if simulated_time else None
     app: Callable = ModelApp(CreditRiskModel.load(model_dir), metrics=metrics, time_header=header)
     if capture is not None:
-        app = CaptureMiddleware(app, capture, time_header=TIME_HEADER if simulated_time else None)
+        if metrics is not None:
+            capture.on_problem = metrics.capture_problem
+        app = CaptureMiddleware(app, capture, time_header=header)
     return app
 
 
-def serve(app: Callable, host: str = "127.0.0.1", port: int = 8080) -> ThreadingWSGIServer:
-    """A started server (in a background thread); ``server.shutdown()`` stops it."""
-    server = make_server(host, port, app, server_class=ThreadingWSGIServer,
-                         handler_class=_QuietHandler)
+def serve(app: Callable, host: str = "127.0.0.1", port: int = 8080, *,
+          idle_timeout: float = IDLE_TIMEOUT_SECONDS) -> ThreadingWSGIServer:
+    """A started server (in a background thread); ``server.shutdown()`` stops it. A
+    connection that sends nothing for ``idle_timeout`` seconds is closed."""
+    handler = type("Handler", (_QuietHandler,), {"timeout": idle_timeout})
+    server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -238,10 +314,17 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.shutdown()
+        unwritten = None
         if capture is not None:
-            capture.close()  # every buffered record is written on a clean shutdown
+            try:
+                capture.close()  # every buffered record is written on a clean shutdown
+            except RuntimeError as exc:
+                unwritten = exc
         if metrics is not None:
-            metrics.flush()
+            metrics.close()
+    if unwritten is not None:
+        print(f"error: {unwritten}", file=sys.stderr)
+        return 1
     return 0
 
 

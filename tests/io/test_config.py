@@ -1,6 +1,9 @@
 import configparser
 import os
 import shutil
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,7 +66,7 @@ def test_interrupted_write_leaves_the_file_intact(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         config.save_baseline("lost", "no")
     assert (tmp_path / "config.ini").read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["config.ini"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.ini", "config.ini.lock"]
 
 
 def test_missing_key_names_file_section_and_key(tmp_path):
@@ -99,3 +102,48 @@ def test_predictors_follow_model_dir_unless_set(tmp_path):
                                  "e2e-model-bias": str(tmp_path / "trained")}
     config.set("predictors", "e2e-model", "http://127.0.0.1:8080/invocations")
     assert config.predictors["e2e-model"] == "http://127.0.0.1:8080/invocations"
+
+
+SAVE_100_KEYS = """
+import sys
+from byom_monitor.io.config import Config
+config = Config(sys.argv[1])
+for i in range(100):
+    config.save_baseline(f"{sys.argv[2]}-{i}", str(i))
+"""
+
+
+def test_two_processes_saving_100_keys_each_keep_all_200(tmp_path):
+    Config(tmp_path / "config.ini")
+    processes = [subprocess.Popen([sys.executable, "-c", SAVE_100_KEYS,
+                                   str(tmp_path / "config.ini"), name]) for name in ("a", "b")]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0]
+    keys = Config(tmp_path / "config.ini").items("BASELINES")
+    assert len(keys) == 200 and keys["a-99"] == "99" and keys["b-0"] == "0"
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_config_file_mode_follows_the_umask(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        config = Config(tmp_path / "config.ini")
+        config.save_baseline("k", "v")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "config.ini").stat().st_mode) == mode
+
+
+def test_a_folder_or_a_missing_folder_is_an_error_and_nothing_is_created(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder"):
+        Config(tmp_path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        Config(tmp_path / "nope" / "dir" / "config.ini")
+    assert not (tmp_path / "nope").exists()
+
+
+def test_database_below_a_file_names_the_key(tmp_path):
+    config = Config(tmp_path / "config.ini")
+    (tmp_path / "plain").write_text("x")
+    config.set("monitoring", "database", "plain/monitor.sqlite")
+    with pytest.raises(ConfigError, match=r"database = plain/monitor.sqlite: .*plain is a file"):
+        _ = config.database

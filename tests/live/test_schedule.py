@@ -40,6 +40,52 @@ def test_cron_from_the_sdk_generator():
             Cron.parse(bad)
 
 
+def utc(*parts):
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("cron, scheduled, previous", [
+    ("cron(0 0 1 * ? *)", utc(2024, 8, 1), utc(2024, 7, 1)),          # after a 31-day month
+    ("cron(0 0 1 * ? *)", utc(2024, 3, 1), utc(2024, 2, 1)),          # leap February
+    ("cron(0 0 1 * ? *)", utc(2023, 3, 1), utc(2023, 2, 1)),
+    ("cron(0 0 1 * ? *)", utc(2025, 1, 1), utc(2024, 12, 1)),         # across a year end
+    ("cron(0 5 * * ? *)", utc(2024, 3, 1, 5), utc(2024, 2, 29, 5)),   # daily over 29 February
+    ("cron(0 5 * * ? *)", utc(2023, 3, 1, 5), utc(2023, 2, 28, 5)),
+    ("cron(30 9 ? * MON *)", utc(2024, 3, 4, 9, 30), utc(2024, 2, 26, 9, 30)),  # weekly
+    ("cron(0 0 29 2 ? *)", utc(2028, 2, 29), utc(2024, 2, 29)),       # every leap year
+    ("cron(0 0/6 ? * * *)", utc(2024, 1, 1, 0), utc(2023, 12, 31, 18)),
+])
+def test_window_covers_the_whole_period_since_the_previous_firing(cron, scheduled, previous,
+                                                                  example_config):
+    schedule = Schedule("s", "data-quality", cron, "ep", "capture",
+                        created=utc(2020, 1, 1).isoformat())
+    assert Cron.parse(cron).matches(scheduled)
+    assert Cron.parse(cron).previous(scheduled) == previous
+    assert Scheduler(example_config)._window(schedule, scheduled) == (previous, scheduled)
+
+
+def test_monthly_firings_over_a_leap_year():
+    monthly = Cron.parse("cron(0 0 1 * ? *)")
+    firings = monthly.between(utc(2023, 12, 31), utc(2024, 12, 31))
+    assert firings == [utc(2024, month, 1) for month in range(1, 13)]
+    assert Cron.parse("cron(0 12 31 * ? *)").between(
+        utc(2024, 1, 1), utc(2024, 12, 31, 23)) == [
+        utc(2024, m, 31, 12) for m in (1, 3, 5, 7, 8, 10, 12)]
+
+
+def test_cron_is_evaluated_in_utc():
+    created = datetime(2024, 1, 1, 2, 30, tzinfo=timezone(timedelta(hours=2)))  # 00:30 UTC
+    assert Cron.parse("cron(0 1 * * ? *)").between(created, utc(2024, 1, 2, 0)) == [
+        utc(2024, 1, 1, 1)]
+
+
+def test_first_window_starts_at_the_previous_firing_even_before_creation(example_config):
+    schedule = Schedule("s", "data-quality", "cron(0 * ? * * *)", "ep", "capture",
+                        created=utc(2024, 1, 1, 0, 30).isoformat())
+    assert Scheduler(example_config)._window(schedule, utc(2024, 1, 1, 1)) == (
+        utc(2024, 1, 1, 0), utc(2024, 1, 1, 1))
+
+
 def test_schedule_store_round_trip(tmp_path):
     store = ScheduleStore(tmp_path / "s.sqlite")
     store.create(Schedule("dq", "data-quality", "cron(0 * ? * * *)", "ep", "capture"))
@@ -74,7 +120,7 @@ def monitored(example_config, prepared, tmp_path):
            ground_truth=str(tmp_path / "truth"), clients=4, prefix="drifted")
     server.shutdown()
     capture.close()
-    metrics.flush()
+    metrics.close()
     return example_config, tmp_path
 
 
@@ -172,3 +218,32 @@ def test_bias_schedule_analyses_the_captured_window(monitored):
     assert len(captured) == 700 and list(captured.columns)[-1] == "credit_risk"
     analysis = json.loads(open(records[-1].outputs["analysis.json"]).read())
     assert "post_training_bias_metrics" in analysis
+
+
+def test_two_schedulers_at_once_run_every_window_once(monitored):
+    """Two `schedule run` processes on one store: each window is run by one of them, and its
+    alert is delivered once."""
+    config, folder = monitored
+    store = ScheduleStore(config.database)
+    store.create(Schedule("dq-30min", "data-quality", "cron(0/30 * ? * * *)", "credit-model",
+                          str(folder / "capture"), created=START.isoformat()))
+    alerts = folder / "alerts"
+    alerts.mkdir()
+    Alerter(config.database).add(AlertRule("any", "command", f"cat > {alerts}/$$.json",
+                                           metric="violations", threshold=-1))
+    now = START + timedelta(hours=4)
+    command = [sys.executable, "-m", "byom_monitor", "--config", str(config.path),
+               "schedule", "run", "--now", now.isoformat()]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=600) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    ran = [line.split()[1].rstrip(":") for out, _ in outputs for line in out.splitlines()]
+    windows = sorted((START + timedelta(minutes=30 * i)).isoformat() for i in range(1, 9))
+    assert sorted(ran) == windows  # each window by exactly one of the two
+    executions = store.list_executions("dq-30min")
+    assert [e.scheduled_time for e in executions] == windows
+    assert all(e.status in ("Completed", "CompletedWithViolations") for e in executions)
+    delivered = [json.loads(path.read_text())["scheduled_time"] for path in alerts.iterdir()]
+    assert sorted(delivered) == windows
+    assert len(Alerter(config.database).deliveries()) == 8
