@@ -26,7 +26,7 @@ from .endpoint_view import endpoint_page
 from .execution_view import execution_page
 from .layout import Page, document, esc, link
 from .overview import overview
-from .scenarios_view import ScenarioCharts, scenarios_page
+from .scenarios_view import ScenarioPage, scenarios_page
 from .schedule_view import schedule_page
 
 COOKIE = "byom_dashboard_token"
@@ -70,7 +70,7 @@ class DashboardApp:
     def __init__(self, config: Config, token: str | None = None) -> None:
         self.context = Context.from_config(config)
         self.token = token
-        self.charts = ScenarioCharts()
+        self.scenarios = ScenarioPage()
 
     def warm(self) -> threading.Thread:
         """In the background: read a year of daily metrics of every schedule and draw the
@@ -82,9 +82,8 @@ class DashboardApp:
                 if latest is not None:
                     context.daily.series(context.reader, schedule["name"],
                                          since(latest.scheduled_time, "365d"), (), ())
-            checks = context.reader.scenario_checks()
-            if checks:
-                self.charts.get(context.config, checks)
+            if context.config.items("EXPERIMENT_TRIALS"):
+                self.scenarios.body(context.config)
 
         thread = threading.Thread(target=work, daemon=True, name="dashboard-warm")
         thread.start()
@@ -154,7 +153,7 @@ class DashboardApp:
             page = alerts_page(context, int(one("page") or 0) if (one("page") or "0").isdigit()
                                else 0)
         elif parts == ["scenarios"]:
-            page = scenarios_page(context, self.charts)
+            page = scenarios_page(context, self.scenarios)
         elif len(parts) == 2 and parts[0] == "endpoints":
             page = endpoint_page(context, parts[1], one("range"))
         elif len(parts) == 2 and parts[0] == "schedules":

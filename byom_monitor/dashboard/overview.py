@@ -33,7 +33,7 @@ def overview(context: Context) -> Page:
     schedules = reader.schedules()
     if not schedules:
         body = GETTING_STARTED
-        if reader.scenario_checks():
+        if context.config.items("EXPERIMENT_TRIALS"):
             body += hint(f"Recorded scenario runs of the example are on the "
                          f"{link('scenario runs', '/scenarios')} page.")
         return Page("No monitoring schedules yet", body)

@@ -1,81 +1,96 @@
-"""Page 5: the example's scenario runs (notebook 05), as notebook 06 shows them: violations
-per scenario and check, and the report's charts (``byom_monitor.report``) drawn as SVG.
+"""Page 5: the example's scenario runs, as notebook 06 shows them (``byom_monitor.report``): the
+runs of the last orchestration (config.ini ``[EXPERIMENT_TRIALS]``), expected against observed
+violations, and per scenario its text, table and charts, the report's figures drawn as SVG.
 
-Drawing the charts takes a second or two, so they are drawn once per set of recorded runs and
-kept; the server draws them in the background when it starts.
+Drawing the figures takes a second or more, so they are drawn once per set of runs and
+baselines and kept; the server draws them in the background when it starts.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import io
+import re
 import threading
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
 from typing import Any
+
+from matplotlib.figure import Figure
 
 from ..config import Config
 from .context import Context
-from .layout import Page, badge, esc, hint, notice, table
+from .layout import Page, hint, notice
 
 
-class ScenarioCharts:
-    """The report's figures as SVG text, drawn once per set of recorded runs."""
+class ScenarioPage:
+    """The page body, made once per ``[EXPERIMENT_TRIALS]`` and ``[BASELINES]`` of config.ini."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple | None = None
-        self._charts: list[tuple[str, str]] = []
-        self._problem: str | None = None
+        self._body = ""
 
-    def get(self, config: Config, checks: list[dict[str, Any]]) -> tuple[list[tuple[str, str]],
-                                                                       str | None]:
-        key = tuple(sorted((c["run_id"], c["check_name"]) for c in checks))
-        with self._lock:  # pyplot is not thread-safe; one drawing at a time
+    def body(self, config: Config) -> str:
+        key = (tuple(config.items("EXPERIMENT_TRIALS").items()),
+               tuple(config.items("BASELINES").items()))
+        with self._lock:  # one drawing at a time; the others wait for its result
             if key != self._key:
-                self._charts, self._problem = _draw(config)
-                self._key = key
-            return self._charts, self._problem
+                self._body, self._key = _draw(config), key
+            return self._body
 
 
-def _draw(config: Config) -> tuple[list[tuple[str, str]], str | None]:
-    import matplotlib
-    import matplotlib.pyplot as plt
-
-    from .. import report
-
-    if matplotlib.get_backend().lower() != "agg":
-        plt.switch_backend("agg")  # a server thread draws off-screen
+def scenario_registry() -> Mapping[str, Any]:
+    """``generate_altered.SCENARIOS`` (descriptions and expected violations of each scenario),
+    importable or in the current folder; empty when the project's script is not there."""
     try:
-        figures = report.standard_figures(report.Results.load(config))
-    except Exception as exc:  # any unreadable result file: the page says why, the rest stays
-        return [], f"The charts cannot be drawn: {type(exc).__name__}: {exc}"
-    charts = []
-    for name, figure in figures.items():
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg")
-        plt.close(figure)
-        svg = buffer.getvalue()
-        charts.append((name, svg[svg.index("<svg"):]))
-    return charts, None
+        return importlib.import_module("generate_altered").SCENARIOS
+    except ImportError:
+        path = Path.cwd() / "generate_altered.py"
+        if not path.is_file():
+            return {}
+        spec = importlib.util.spec_from_file_location("generate_altered", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.SCENARIOS
 
 
-def scenarios_page(context: Context, charts: ScenarioCharts) -> Page:
-    checks = context.reader.scenario_checks()
-    if not checks:
+def svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _paragraph(markdown: str) -> str:
+    """The sections' Markdown (``code`` only) as HTML."""
+    return "<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(markdown)) + "</p>"
+
+
+def _draw(config: Config) -> str:
+    from ..report import Results, label_drift_overview, overview, scenario_sections
+
+    try:
+        results = Results.load(config)
+        registry = scenario_registry()
+        parts = ["<h2>Expected against observed violations</h2>",
+                 overview(results, registry).to_html(border=0, na_rep="-"),
+                 "<h2>Label drift across scenarios</h2>", svg(label_drift_overview(results))]
+        for section in scenario_sections(results, registry):
+            parts.append(f"<h2>{escape(section.scenario)}</h2>")
+            parts += [_paragraph(p) for p in section.paragraphs]
+            parts.append(section.table.to_html(border=0, na_rep="-"))
+            parts += [f"<div>{svg(draw())}</div>" for _, draw in section.charts]
+    except Exception as exc:  # an unreadable run or document: the page says which
+        return notice(f"The scenario runs cannot be shown: {type(exc).__name__}: {exc}")
+    return "".join(parts)
+
+
+def scenarios_page(context: Context, page: ScenarioPage) -> Page:
+    if not context.config.items("EXPERIMENT_TRIALS") or not context.reader.database.is_file():
         return Page("Scenario runs", hint(
             "No recorded scenario runs. Notebook 05 (<code>make example</code>) runs every "
-            "scenario through the four checks and records them here."))
-    scenarios = list(dict.fromkeys(c["scenario"] for c in checks))
-    names = list(dict.fromkeys(c["check_name"] for c in checks))
-    cell = {(c["scenario"], c["check_name"]): c for c in checks}
-    rows = []
-    for scenario in scenarios:
-        row = [esc(scenario), esc(next(c["started"] for c in checks if c["scenario"] == scenario))]
-        for name in names:
-            found = cell.get((scenario, name))
-            row.append(f"{badge(found['status'])} {esc(found['violations'])}" if found else "-")
-        rows.append(row)
-    body = ("<h2>Violations per scenario and check (newest run of each scenario)</h2>"
-            + table(["scenario", "run started", *names], rows))
-    drawn, problem = charts.get(context.config, checks)
-    if problem:
-        body += notice(problem)
-    body += "".join(f"<h3>{esc(name)}</h3><div>{svg}</div>" for name, svg in drawn)
-    return Page("Scenario runs", body)
+            "scenario through the four checks and names the runs in config.ini's "
+            "[EXPERIMENT_TRIALS]; this page shows them as notebook 06 does."))
+    return Page("Scenario runs", page.body(context.config))

@@ -236,11 +236,22 @@ def test_endpoint_page_charts_operational_metrics(dashboard, generated):
 
 
 # -- page 5 ---------------------------------------------------------------------------------------
-def test_scenario_runs_page_shows_the_summary_and_report_charts(dashboard):
+def test_scenario_runs_page_shows_what_notebook_06_shows(dashboard):
     page = fetch(dashboard + "/scenarios").body
-    assert "<td>control</td>" in page and "<td>feature_drift</td>" in page
-    assert "The charts cannot be drawn" not in page
-    assert page.count("<svg") >= 3
+    assert "<h2>Expected against observed violations</h2>" in page
+    assert "<th>control</th>" in page and "<th>feature_drift</th>" in page
+    assert "<h2>Label drift across scenarios</h2>" in page
+    assert "nDCG of the feature attributions against the baseline: 0.790" in page
+    assert "cannot be shown" not in page
+    assert page.count("<svg") >= 8  # the report's figures, drawn as SVG
+
+
+def test_scenario_run_that_cannot_be_read_is_a_message(own_store, serve):
+    own_store.save_trial("ghost", "no-such-run")
+    page = fetch(serve(own_store) + "/scenarios")
+    assert page.status == 200
+    assert "The scenario runs cannot be shown: ResultError" in page.body
+    assert "no-such-run" in page.body
 
 
 # -- behaviour ------------------------------------------------------------------------------------
