@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "dashboard")]
 from generated_store import END, ENDPOINT, SCHEDULES, generate_store
 
 from byom_monitor.config import Config
-from byom_monitor.dashboard.app import DashboardApp
+from byom_monitor.dashboard.app import DashboardApp, stop
 from byom_monitor.server import serve
 
 LIMIT_MS = 300.0
@@ -82,7 +82,7 @@ def main() -> None:
                 for name, path in pages().items()}
     finally:
         for server in servers:
-            server.shutdown()
+            stop(server)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'page':52s} {'cold ms':>8s} {'median':>8s} {'worst':>8s}")
     for name in pages():

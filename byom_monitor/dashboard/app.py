@@ -71,6 +71,7 @@ class DashboardApp:
         self.context = Context.from_config(config)
         self.token = token
         self.scenarios = ScenarioPage()
+        self.warming: threading.Thread | None = None
 
     def warm(self) -> threading.Thread:
         """In the background: read a year of daily metrics of every schedule and draw the
@@ -85,9 +86,9 @@ class DashboardApp:
             if context.config.items("EXPERIMENT_TRIALS"):
                 self.scenarios.body(context.config)
 
-        thread = threading.Thread(target=work, daemon=True, name="dashboard-warm")
-        thread.start()
-        return thread
+        self.warming = threading.Thread(target=work, daemon=True, name="dashboard-warm")
+        self.warming.start()
+        return self.warming
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -202,7 +203,7 @@ class DashboardApp:
 
 def serve_dashboard(config: Config, host: str = "127.0.0.1", port: int = 8050,
                     token: str | None = None):
-    """A started dashboard server (background thread); ``server.shutdown()`` stops it."""
+    """A started dashboard server (background thread); :func:`stop` stops it."""
     from ..server import serve
 
     check_binding(host, token)
@@ -212,17 +213,27 @@ def serve_dashboard(config: Config, host: str = "127.0.0.1", port: int = 8050,
     return server
 
 
+def stop(server) -> None:
+    """Stop serving, and let the background warm-up finish (a thread ended inside a C
+    library at exit can abort the process)."""
+    server.shutdown()
+    server.server_close()
+    warming = server.get_app().warming
+    if warming is not None:
+        warming.join()
+
+
 def run(config: Config, host: str, port: int, token: str | None) -> int:
     """Serve until interrupted (Ctrl-C or SIGTERM)."""
     server = serve_dashboard(config, host, port, token)
     shown = f"[{host}]" if ":" in host else host
     print(f"dashboard of {config.database} on http://{shown}:{server.server_port}/", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    terminated = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: terminated.set())
     try:
-        stop.wait()
+        terminated.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.shutdown()
+        stop(server)
     return 0

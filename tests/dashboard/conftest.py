@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generated_store import generate_store
 
 from byom_monitor.config import Config
-from byom_monitor.dashboard.app import serve_dashboard
+from byom_monitor.dashboard.app import serve_dashboard, stop
 
 
 @dataclass
@@ -74,8 +74,7 @@ def serve():
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        stop(server)
 
 
 @pytest.fixture(scope="session")
@@ -83,5 +82,4 @@ def dashboard(generated: Config):
     """The base URL of a dashboard over the generated store (shared, read-only)."""
     server, url = _served(generated)
     yield url
-    server.shutdown()
-    server.server_close()
+    stop(server)
