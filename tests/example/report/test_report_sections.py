@@ -2,9 +2,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from byom_monitor.report import sections
-from byom_monitor.report.runs import CheckResult, ScenarioRun
-from byom_monitor.report.sections import AS_EXPECTED, verdict
+from byom_monitor.example.report import sections
+from byom_monitor.example.report.runs import CheckResult, ScenarioRun
+from byom_monitor.example.report.sections import AS_EXPECTED, verdict
 
 
 def scenario(description="What changes.", noise=0.0, expected=None):

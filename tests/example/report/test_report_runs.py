@@ -3,8 +3,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from byom_monitor.config import Config
-from byom_monitor.report.runs import (BASELINE_KEYS, ResultError, Results, document_reader,
+from byom_monitor.io.config import Config
+from byom_monitor.example.report.runs import (BASELINE_KEYS, ResultError, Results, document_reader,
                                       last_orchestration, store_parameters,
                                       trial_component_parameters)
 
@@ -128,6 +128,6 @@ def test_store_parameters_are_those_notebook_05_records(orchestrated):
 
 
 def store_parameters_of(config):
-    from byom_monitor.experiments import ExperimentStore
+    from byom_monitor.example.experiments import ExperimentStore
 
     return store_parameters(ExperimentStore(config.database))

@@ -3,9 +3,9 @@ import json
 import shutil
 from pathlib import Path
 
-from byom_monitor.run_notebooks import run_notebooks
+from byom_monitor.example.run_notebooks import run_notebooks
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOK = "06_evaluate_results.ipynb"
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import storage
-from ..config import Config
-from ..experiments import ExperimentStore
+from byom_monitor.io import storage
+from byom_monitor.io.config import Config
+from byom_monitor.example.experiments import ExperimentStore
 
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 #: config.ini [BASELINES] keys of the documents the charts compare with.
@@ -85,8 +85,15 @@ def document_reader(base: str | Path, session: Any = None) -> ReadDocument:
 
 
 def store_parameters(store: ExperimentStore) -> RunParameters:
-    """A run's parameters as notebook 05 records them, rebuilt from the SQLite store's rows."""
+    """A run's parameters as notebook 05 records them in the SQLite store; for a store that
+    has none (kept before 05 logged parameters) rebuilt from the run's check rows."""
     def parameters(run_name: str) -> dict[str, str]:
+        logged = getattr(store, "parameters", None)
+        if logged is not None:
+            try:
+                return logged(run_name)
+            except KeyError:
+                pass
         rows = store.checks(latest_only=False)
         rows = rows[rows["run_id"] == run_name]
         if rows.empty:

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from byom_monitor.report import page, sections
+from byom_monitor.example.report import page, sections
 
 
 def test_report_html_holds_every_chart_of_every_section(results, tmp_path):
@@ -30,7 +30,7 @@ def test_a_failing_chart_leaves_no_report(results, tmp_path):
 
 def test_importing_the_report_switches_no_backend_and_loads_no_pyplot():
     code = ("import sys, matplotlib; before = matplotlib.rcParams._get_backend_or_none(); "
-            "import byom_monitor.report; "
+            "import byom_monitor.example.report; "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
             "assert matplotlib.rcParams._get_backend_or_none() == before, 'backend changed'")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -20,9 +20,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..analyzer.data_quality import MonitoringConfig, baseline_sketch
-from ..clarify.checks import NDCG_THRESHOLD, ndcg
-from ..drift import numerical_distance
+from byom_monitor.analyzer.data_quality import MonitoringConfig, baseline_sketch
+from byom_monitor.clarify.checks import NDCG_THRESHOLD, ndcg
+from byom_monitor.engines.drift import numerical_distance
 
 BASELINE, OBSERVED, VIOLATED, THRESHOLD = "#8c8c8c", "#2f6fb0", "#c62828", "#222222"
 #: The original's model-quality chart showed precision, auc and accuracy; recall and f1 added.
@@ -37,8 +37,13 @@ _HANDLES = {
 }
 
 
-def _figure(title: str, width: float = 9, height: float = 4.5) -> tuple[Figure, Any]:
-    figure = Figure(figsize=(width, height), layout="constrained")
+def _figure(title: str, width: float = 9, height: float = 4.5, *, left: float = 0.8,
+            bottom: float = 0.6, top: float = 0.4) -> tuple[Figure, Any]:
+    """A figure with fixed margins in inches (room for the tick labels): a layout engine
+    would draw every figure twice, which doubles the time to render it."""
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(left=left / width, right=1 - 0.2 / width, bottom=bottom / height,
+                           top=1 - top / height)
     axes = figure.add_subplot()
     axes.set_title(title, loc="left")
     axes.grid(True, axis="both", color="#dddddd", linewidth=0.6)
@@ -88,7 +93,8 @@ def feature_drift(statistics: dict[str, Any], baseline_statistics: dict[str, Any
     distances, threshold, method = feature_distances(statistics, baseline_statistics,
                                                      baseline_constraints)
     drifted = violated_names(violations, "baseline_drift_check")
-    figure, axes = _figure(f"{title}feature baseline drift ({method} L-infinity distance)")
+    figure, axes = _figure(f"{title}feature baseline drift ({method} L-infinity distance)",
+                           9, 5.5, bottom=2.1)
     names = list(distances)
     axes.bar(names, [distances[n] for n in names], color=_observed_colours(names, drifted))
     axes.axhline(threshold, color=THRESHOLD, linestyle="--")
@@ -155,7 +161,8 @@ def model_metrics(statistics: dict[str, Any], baseline_constraints: dict[str, An
     violated = violated_names(violations)
     shown = [m for m in dict.fromkeys([*metrics, *sorted(violated)])
              if m in observed and m in rules]
-    figure, axes = _figure(f"{title}model quality against the baseline constraints")
+    figure, axes = _figure(f"{title}model quality against the baseline constraints",
+                           bottom=1.4 if len(shown) > 6 else 0.6)
     x = np.arange(len(shown))
     axes.bar(x - 0.2, [rules[m]["threshold"] for m in shown], 0.4, color=BASELINE)
     axes.bar(x + 0.2, [observed[m]["value"] for m in shown], 0.4,
@@ -194,7 +201,8 @@ def label_drift(observed: Mapping[str, dict[str, Any]], baseline_statistics: dic
     colours = [BASELINE] + [
         VIOLATED if any(LABEL_DISTRIBUTION_MARK in n for n in violated_names(violations.get(s, [])))
         else OBSERVED for s in observed]
-    figure, axes = _figure("share of credits accepted: ground truth (solid), predicted (hatched)")
+    figure, axes = _figure("share of credits accepted: ground truth (solid), predicted (hatched)",
+                           bottom=1.5 if len(names) > 3 else 0.6)
     x = np.arange(len(names))
     axes.bar(x - 0.2, [100 * truth for truth, _ in rates], 0.4, color=colours)
     axes.bar(x + 0.2, [100 * predicted for _, predicted in rates], 0.4, color=colours,
@@ -226,7 +234,7 @@ def bias_metrics(analysis: dict[str, Any], baseline_analysis: dict[str, Any],
     current, baseline = bias_values(analysis), bias_values(baseline_analysis)
     violated = violated_names(violations, "bias_drift_check")
     names = [n for n in sorted(current) if n in baseline]
-    figure, axes = _figure(f"{title}bias metrics (facet: {facet_text(analysis)})", 10)
+    figure, axes = _figure(f"{title}bias metrics (facet: {facet_text(analysis)})", 10, bottom=0.9)
     x = np.arange(len(names))
     axes.bar(x - 0.2, [baseline[n] for n in names], 0.4, color=BASELINE)
     axes.bar(x + 0.2, [current[n] for n in names], 0.4, color=_observed_colours(names, violated))
@@ -300,9 +308,9 @@ def shap_values(analysis: dict[str, Any], baseline_analysis: dict[str, Any],
     drifted = bool(violated_names(violations, "feature_attribution_drift_check"))
     score = ndcg(before, now)
     heading = f"top {len(names)} features" if top else "all features"
-    figure, axes = _figure(f"{title}mean |SHAP|, {heading} of the baseline "
-                           f"(nDCG {score:.3f}, threshold {NDCG_THRESHOLD})",
-                           9, 0.35 * len(names) + 1.8)
+    figure, axes = _figure(f"{title}mean |SHAP|, {heading} of the baseline\n"
+                           f"nDCG {score:.3f} (threshold {NDCG_THRESHOLD})",
+                           9, 0.35 * len(names) + 1.7, left=2.0, bottom=0.5, top=0.6)
     y = np.arange(len(names))
     axes.barh(y + 0.2, [before[n] for n in names], 0.4, color=BASELINE)
     axes.barh(y - 0.2, [now.get(n, 0.0) for n in names], 0.4,

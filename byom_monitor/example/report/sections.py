@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import charts
-from .runs import CHECKS, Results, ScenarioRun
+from byom_monitor.example.report import charts
+from byom_monitor.example.report.runs import CHECKS, Results, ScenarioRun
 
 #: At most this many per-feature histograms per scenario.
 MAX_HISTOGRAMS = 3

@@ -6,8 +6,8 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from byom_monitor.clarify.checks import ndcg
-from byom_monitor.report import charts
-from byom_monitor.report.charts import BASELINE, OBSERVED, VIOLATED
+from byom_monitor.example.report import charts
+from byom_monitor.example.report.charts import BASELINE, OBSERVED, VIOLATED
 
 METRICS = ("precision", "recall", "accuracy", "auc", "f1")
 
@@ -161,7 +161,7 @@ def test_acceptance_rates_are_the_models_on_the_monitored_rows(results, orchestr
 
 
 def run_dataset(config, run_name: str, check: str) -> str:
-    from byom_monitor.experiments import ExperimentStore
+    from byom_monitor.example.experiments import ExperimentStore
 
     rows = ExperimentStore(config.database).checks(latest_only=False)
     row = rows[(rows["run_id"] == run_name) & (rows["check_name"] == check)].iloc[0]

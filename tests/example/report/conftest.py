@@ -11,8 +11,8 @@ SCENARIOS = ("default", "feature_drift_systematic", "explainability_drift", "lab
 def orchestrated(prepared, tmp_path_factory):
     """config.ini of a folder where notebooks 01 and 05 ran (on SCENARIOS)."""
     import generate_altered
-    from byom_monitor import orchestrate, workflow
-    from byom_monitor.config import Config
+    from byom_monitor.example import orchestrate, workflow
+    from byom_monitor.io.config import Config
 
     config = Config(tmp_path_factory.mktemp("orchestrated") / "config.ini")
     config.set("monitoring", "model_dir", str(prepared["models"]))
@@ -29,6 +29,6 @@ def orchestrated(prepared, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def results(orchestrated):
-    from byom_monitor.report import Results
+    from byom_monitor.example.report import Results
 
     return Results.load(orchestrated)

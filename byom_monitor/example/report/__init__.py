@@ -5,8 +5,8 @@
 - :mod:`.sections` says per scenario what was expected, what was seen, and which charts;
 - :mod:`.page` shows the sections in a notebook and writes the self-contained report.html.
 """
-from .page import show, write_report
-from .runs import Results
-from .sections import label_drift_overview, overview, scenario_sections
+from byom_monitor.example.report.page import show, write_report
+from byom_monitor.example.report.runs import Results
+from byom_monitor.example.report.sections import label_drift_overview, overview, scenario_sections
 
 __all__ = ["Results", "label_drift_overview", "overview", "scenario_sections", "show", "write_report"]

@@ -1,0 +1,63 @@
+"""Benchmark: notebook 06's work on a whole orchestration (every scenario, synthetic data).
+
+Builds the results once in a temporary folder (prep, four baselines, every scenario through the
+four checks), then times what 06 does: reading the runs of [EXPERIMENT_TRIALS] and their result
+files, drawing every section's charts as PNG, and writing report.html. Prints the figures.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def orchestrate_all(folder: Path):
+    import generate_altered
+    import prep
+    from byom_monitor.example import orchestrate, workflow
+    from byom_monitor.io.config import Config
+
+    config = Config(folder / "config.ini")
+    config.set("monitoring", "model_dir", str(folder / "models"))
+    config.set("monitoring", "data_dir", str(folder / "data"))
+    prep.main(raw_file=folder / "absent.asc", data_dir=folder / "data", model_dir=folder / "models")
+    workflow.data_quality_baseline(config)
+    workflow.model_quality_baseline(config)
+    workflow.clarify_baseline(config, "model-bias")
+    workflow.clarify_baseline(config, "model-explainability")
+    orchestrate.run_scenarios(config, generate_altered.SCENARIOS,
+                              lambda s: generate_altered.main(s, config=config),
+                              progress=lambda _: None)
+    return config
+
+
+def main() -> None:
+    import generate_altered
+    from byom_monitor.example import report
+
+    with tempfile.TemporaryDirectory() as name:
+        config = orchestrate_all(Path(name))
+        clock = time.perf_counter()
+        results = report.Results.load(config)
+        loaded = time.perf_counter() - clock
+        clock = time.perf_counter()
+        sections = report.scenario_sections(results, generate_altered.SCENARIOS)
+        charts = sum(len(section.images) for section in sections)
+        drawn = time.perf_counter() - clock
+        clock = time.perf_counter()
+        location = report.write_report(results, Path(name) / "report",
+                                       generate_altered.SCENARIOS, sections)
+        written = time.perf_counter() - clock
+        size = Path(location).stat().st_size
+    print(f"scenarios                         {len(results.runs):6d}")
+    print(f"read runs and result files        {loaded:6.2f} s")
+    print(f"draw {charts:3d} charts as PNG           {drawn:6.2f} s ({drawn / charts:.3f} s each)")
+    print(f"write report.html                 {written:6.2f} s ({size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
