@@ -2,7 +2,7 @@
 
 Generates (once, into --store, default a temporary folder) four hourly schedules with 365 days
 of executions each (8,760 per schedule), a year of per-minute endpoint metrics (525,600 rows),
-alert deliveries and scenario runs (tests/dashboard/generated_store.py), serves the dashboard on
+alert deliveries and scenario runs (tests/live/dashboard/generated_store.py), serves the dashboard on
 127.0.0.1 and times every page over HTTP: the first request of each page on a server that has
 not warmed up (``cold``: nothing cached), and the median and worst of five requests on a server
 after its start-up warm-up (the per-day metrics of a year, the scenario charts).
@@ -22,13 +22,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "dashboard")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "live" / "dashboard")]
 
 from generated_store import END, ENDPOINT, SCHEDULES, generate_store
 
-from byom_monitor.config import Config
-from byom_monitor.dashboard.app import DashboardApp, stop
-from byom_monitor.server import serve
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import DashboardApp, stop
+from byom_monitor.live.server import serve
 
 LIMIT_MS = 300.0
 

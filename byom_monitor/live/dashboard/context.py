@@ -6,9 +6,9 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..config import Config, ConfigError
-from .documents import DocumentCache, Loaded
-from .store import StoreReader
+from byom_monitor.io.config import Config, ConfigError
+from byom_monitor.live.dashboard.documents import DocumentCache, Loaded
+from byom_monitor.live.dashboard.store import StoreReader
 
 #: the ranges a chart can show, back from the newest record
 RANGES = {"7d": timedelta(days=7), "30d": timedelta(days=30), "90d": timedelta(days=90),

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from generated_store import END, ENDPOINT
 
-from byom_monitor.config import Config
+from byom_monitor.io.config import Config
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 CONSOLE = re.compile(r":CONSOLE[:(]\d*\)?\] (.*)")

@@ -1,8 +1,8 @@
 """Page 4a: alert rules and their delivery attempts (newest first, a page at a time)."""
 from __future__ import annotations
 
-from .context import Context
-from .layout import Page, esc, hint, href, link, table
+from byom_monitor.live.dashboard.context import Context
+from byom_monitor.live.dashboard.layout import Page, esc, hint, href, link, table
 
 PAGE_SIZE = 50
 

@@ -1,4 +1,5 @@
-"""Page 5: the example's scenario runs, as notebook 06 shows them (``byom_monitor.report``): the
+"""The dashboard's page of the example's scenario runs, as notebook 06 shows them
+(:mod:`byom_monitor.example.report`): the
 runs of the last orchestration (config.ini ``[EXPERIMENT_TRIALS]``), expected against observed
 violations, and per scenario its text, table and charts, the report's figures drawn as SVG.
 
@@ -19,9 +20,10 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from ..config import Config
-from .context import Context
-from .layout import Page, hint, notice
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import ExtraPage
+from byom_monitor.live.dashboard.context import Context
+from byom_monitor.live.dashboard.layout import Page, hint, notice
 
 
 class ScenarioPage:
@@ -69,7 +71,12 @@ def _paragraph(markdown: str) -> str:
 
 
 def _draw(config: Config) -> str:
-    from ..report import Results, label_drift_overview, overview, scenario_sections
+    from byom_monitor.example.report import (
+        Results,
+        label_drift_overview,
+        overview,
+        scenario_sections,
+    )
 
     try:
         results = Results.load(config)
@@ -85,6 +92,18 @@ def _draw(config: Config) -> str:
     except Exception as exc:  # an unreadable run or document: the page says which
         return notice(f"The scenario runs cannot be shown: {type(exc).__name__}: {exc}")
     return "".join(parts)
+
+
+def scenario_runs_page() -> ExtraPage:
+    """The page for :class:`~byom_monitor.live.dashboard.app.DashboardApp` (``/scenarios``)."""
+    cache = ScenarioPage()
+
+    def warm(context: Context) -> None:
+        if context.config.items("EXPERIMENT_TRIALS"):
+            cache.body(context.config)
+
+    return ExtraPage("scenarios", "Scenario runs", lambda context: scenarios_page(context, cache),
+                     warm)
 
 
 def scenarios_page(context: Context, page: ScenarioPage) -> Page:

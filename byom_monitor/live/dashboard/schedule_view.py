@@ -11,12 +11,26 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from ..clarify.checks import NDCG_THRESHOLD
-from . import documents as docs
-from .context import PER_EXECUTION_LIMIT, RANGES, Context, since
-from .layout import Page, badge, esc, hint, href, link, notice, table
-from .store import ExecutionRow
-from .svg import line_chart
+from byom_monitor.clarify.checks import NDCG_THRESHOLD
+from byom_monitor.live.dashboard import documents as docs
+from byom_monitor.live.dashboard.context import (
+    PER_EXECUTION_LIMIT,
+    RANGES,
+    Context,
+    since,
+)
+from byom_monitor.live.dashboard.layout import (
+    Page,
+    badge,
+    esc,
+    hint,
+    href,
+    link,
+    notice,
+    table,
+)
+from byom_monitor.live.dashboard.store import ExecutionRow
+from byom_monitor.live.dashboard.svg import line_chart
 
 PAGE_SIZE = 50
 CLARIFY_EXECUTIONS = 48

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .context import Context
-from .layout import Page, esc, hint, href, link, table
-from .svg import line_chart
+from byom_monitor.live.dashboard.context import Context
+from byom_monitor.live.dashboard.layout import Page, esc, hint, href, link, table
+from byom_monitor.live.dashboard.svg import line_chart
 
 #: range -> (length, characters of the minute text that make a bucket, bucket name)
 RANGES = {"1d": (timedelta(days=1), 16, "minute"), "7d": (timedelta(days=7), 13, "hour"),

@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from byom_monitor import storage
-from byom_monitor.alerts import Alerter, AlertRule
+from byom_monitor.io import storage
+from byom_monitor.live.alerts import Alerter, AlertRule
 from byom_monitor.analyzer.contract import run_job
 from byom_monitor.clarify.api import analyze
-from byom_monitor.config import Config
-from byom_monitor.experiments import ExperimentStore
-from byom_monitor.orchestrate import EXPERIMENT
-from byom_monitor.schedule import ExecutionRecord, Schedule, ScheduleStore
-from byom_monitor.server import OperationalMetrics
+from byom_monitor.io.config import Config
+from byom_monitor.example.experiments import ExperimentStore
+from byom_monitor.example.orchestrate import EXPERIMENT
+from byom_monitor.live.schedule import ExecutionRecord, Schedule, ScheduleStore
+from byom_monitor.live.server import OperationalMetrics
 
 END = datetime(2025, 1, 1, tzinfo=timezone.utc)
 ENDPOINT = "credit-model"

@@ -7,12 +7,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ..clarify.checks import NDCG_THRESHOLD
-from . import documents as docs
-from .context import Context
-from .layout import Page, badge, esc, href, link, notice, number, table
-from .store import ExecutionRow
-from .svg import BASELINE, OBSERVED, bar_chart, distributions
+from byom_monitor.clarify.checks import NDCG_THRESHOLD
+from byom_monitor.live.dashboard import documents as docs
+from byom_monitor.live.dashboard.context import Context
+from byom_monitor.live.dashboard.layout import (
+    Page,
+    badge,
+    esc,
+    href,
+    link,
+    notice,
+    number,
+    table,
+)
+from byom_monitor.live.dashboard.store import ExecutionRow
+from byom_monitor.live.dashboard.svg import BASELINE, OBSERVED, bar_chart, distributions
 
 PLAIN = {
     "data_type_check": "values no longer have the baseline's data type",

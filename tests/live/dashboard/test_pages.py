@@ -12,8 +12,8 @@ from urllib.parse import quote
 from conftest import fetch
 from generated_store import END, ENDPOINT, SCHEDULES
 
-from byom_monitor import storage
-from byom_monitor.schedule import ExecutionRecord, ScheduleStore
+from byom_monitor.io import storage
+from byom_monitor.live.schedule import ExecutionRecord, ScheduleStore
 
 LAST = END.isoformat()
 
@@ -62,7 +62,7 @@ def test_overview_puts_failed_then_violating_items_first(own_store, serve):
 
 
 def test_an_empty_store_says_how_to_create_a_schedule(tmp_path, serve):
-    from byom_monitor.config import Config
+    from byom_monitor.io.config import Config
 
     config = Config(tmp_path / "config.ini")
     config.set("monitoring", "database", str(tmp_path / "absent.sqlite"))
@@ -70,9 +70,8 @@ def test_an_empty_store_says_how_to_create_a_schedule(tmp_path, serve):
     page = fetch(base + "/")
     assert page.status == 200
     assert "byom-monitor schedule create" in page.body
-    for path in ("/alerts", "/scenarios"):
-        assert fetch(base + path).status == 200
-    assert "Notebook 05" in fetch(base + "/scenarios").body
+    assert fetch(base + "/alerts").status == 200
+    assert fetch(base + "/scenarios").status == 404  # served only with the example's page
     assert fetch(base + "/endpoints/credit-model").status == 404
     assert fetch(base + "/schedules/dq").status == 404
     assert not (tmp_path / "absent.sqlite").exists()  # read-only: nothing created
@@ -235,30 +234,11 @@ def test_endpoint_page_charts_operational_metrics(dashboard, generated):
     assert fetch(dashboard + "/endpoints/other-model").status == 404
 
 
-# -- page 5 ---------------------------------------------------------------------------------------
-def test_scenario_runs_page_shows_what_notebook_06_shows(dashboard):
-    page = fetch(dashboard + "/scenarios").body
-    assert "<h2>Expected against observed violations</h2>" in page
-    assert "<th>control</th>" in page and "<th>feature_drift</th>" in page
-    assert "<h2>Label drift across scenarios</h2>" in page
-    assert "nDCG of the feature attributions against the baseline: 0.790" in page
-    assert "cannot be shown" not in page
-    assert page.count("<svg") >= 8  # the report's figures, drawn as SVG
-
-
-def test_scenario_run_that_cannot_be_read_is_a_message(own_store, serve):
-    own_store.save_trial("ghost", "no-such-run")
-    page = fetch(serve(own_store) + "/scenarios")
-    assert page.status == 200
-    assert "The scenario runs cannot be shown: ResultError" in page.body
-    assert "no-such-run" in page.body
-
-
 # -- behaviour ------------------------------------------------------------------------------------
 def test_pages_never_write_to_the_store(own_store, serve):
     before = hashlib.sha256(Path(own_store.database).read_bytes()).hexdigest()
     base = serve(own_store)
-    for path in ("/", "/alerts", "/scenarios", f"/endpoints/{ENDPOINT}",
+    for path in ("/", "/alerts", f"/endpoints/{ENDPOINT}",
                  "/schedules/model-quality-hourly?range=365d"):
         assert fetch(base + path).status == 200
     assert hashlib.sha256(Path(own_store.database).read_bytes()).hexdigest() == before

@@ -15,8 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generated_store import generate_store
 
-from byom_monitor.config import Config
-from byom_monitor.dashboard.app import serve_dashboard, stop
+from byom_monitor.example.scenario_runs import scenario_runs_page
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import serve_dashboard, stop
 
 
 @dataclass
@@ -57,8 +58,8 @@ def own_store(generated: Config, tmp_path: Path) -> Config:
     return config
 
 
-def _served(config: Config, token: str | None = None):
-    server = serve_dashboard(config, port=0, token=token)
+def _served(config: Config, token: str | None = None, extra_pages: tuple = ()):
+    server = serve_dashboard(config, port=0, token=token, extra_pages=extra_pages)
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
@@ -79,7 +80,8 @@ def serve():
 
 @pytest.fixture(scope="session")
 def dashboard(generated: Config):
-    """The base URL of a dashboard over the generated store (shared, read-only)."""
-    server, url = _served(generated)
+    """The base URL of a dashboard over the generated store (shared, read-only), with the
+    example's scenario runs page."""
+    server, url = _served(generated, extra_pages=(scenario_runs_page(),))
     yield url
     stop(server)

@@ -2,9 +2,9 @@
 items first. On an empty store: how to create a schedule."""
 from __future__ import annotations
 
-from .context import Context
-from .layout import Page, badge, esc, hint, href, link, table
-from .store import ExecutionRow
+from byom_monitor.live.dashboard.context import Context
+from byom_monitor.live.dashboard.layout import Page, badge, esc, href, link, table
+from byom_monitor.live.dashboard.store import ExecutionRow
 
 #: sort order of a last execution's status: failed, violating, running, fine, none
 _RANK = {"Failed": 0, "CompletedWithViolations": 1, "Stopped": 2, "InProgress": 3,
@@ -32,11 +32,7 @@ def overview(context: Context) -> Page:
     reader = context.reader
     schedules = reader.schedules()
     if not schedules:
-        body = GETTING_STARTED
-        if context.config.items("EXPERIMENT_TRIALS"):
-            body += hint(f"Recorded scenario runs of the example are on the "
-                         f"{link('scenario runs', '/scenarios')} page.")
-        return Page("No monitoring schedules yet", body)
+        return Page("No monitoring schedules yet", GETTING_STARTED)
     latest = {s["name"]: reader.latest(s["name"]) for s in schedules}
     ordered = sorted(schedules, key=lambda s: (_rank(latest[s["name"]]), s["name"]))
     rows = []

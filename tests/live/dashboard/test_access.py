@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import fetch
 
-from byom_monitor.dashboard.app import DashboardError, check_binding
+from byom_monitor.live.dashboard.app import DashboardError, check_binding
 
 TOKEN = "s3cret-token-for-tests"
 ROOT = Path(__file__).resolve().parents[2]
