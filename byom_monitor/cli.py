@@ -315,11 +315,13 @@ def _report(args: argparse.Namespace, config: Any) -> int:
 def _dashboard(args: argparse.Namespace, config: Any) -> int:
     import os
 
+    from byom_monitor.example.scenario_runs import scenario_runs_page
     from byom_monitor.live.dashboard.app import DashboardError, run
 
     try:
         return run(config, args.host, args.port,
-                   args.token or os.environ.get("BYOM_DASHBOARD_TOKEN") or None)
+                   args.token or os.environ.get("BYOM_DASHBOARD_TOKEN") or None,
+                   (scenario_runs_page(),))
     except (DashboardError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -27,6 +28,7 @@ from byom_monitor.live.dashboard.execution_view import execution_page
 from byom_monitor.live.dashboard.layout import Page, document, esc, link
 from byom_monitor.live.dashboard.overview import overview
 from byom_monitor.live.dashboard.scenarios_view import ScenarioCharts, scenarios_page
+from byom_monitor.live.dashboard.layout import href
 from byom_monitor.live.dashboard.schedule_view import schedule_page
 
 COOKIE = "byom_dashboard_token"
@@ -39,6 +41,17 @@ SECURITY_HEADERS = [
                                  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")),
     ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
     ("Cache-Control", "no-store")]
+
+
+@dataclass(frozen=True)
+class ExtraPage:
+    """A page from a higher layer (the example's scenario runs): served at ``/{path}``, named
+    ``title`` in the navigation, made by ``render``; ``warm`` prepares it in the background."""
+
+    path: str
+    title: str
+    render: Callable[[Context], Page]
+    warm: Callable[[Context], None] | None = None
 
 
 class DashboardError(ValueError):
@@ -67,14 +80,16 @@ def check_binding(host: str, token: str | None) -> None:
 class DashboardApp:
     """``app(environ, start_response)``; ``token`` None means no token is asked for."""
 
-    def __init__(self, config: Config, token: str | None = None) -> None:
+    def __init__(self, config: Config, token: str | None = None,
+                 extra_pages: tuple[ExtraPage, ...] = ()) -> None:
         self.context = Context.from_config(config)
         self.token = token
-        self.charts = ScenarioCharts()
+        self.extra_pages = {page.path: page for page in extra_pages}
+        self.warming: threading.Thread | None = None
 
     def warm(self) -> threading.Thread:
-        """In the background: read a year of daily metrics of every schedule and draw the
-        scenario charts, so that no first visitor waits for them."""
+        """In the background: read a year of daily metrics of every schedule and prepare the
+        extra pages, so that no first visitor waits for them."""
         def work() -> None:
             context = self.context
             for schedule in context.reader.schedules():
@@ -82,13 +97,13 @@ class DashboardApp:
                 if latest is not None:
                     context.daily.series(context.reader, schedule["name"],
                                          since(latest.scheduled_time, "365d"), (), ())
-            checks = context.reader.scenario_checks()
-            if checks:
-                self.charts.get(context.config, checks)
+            for page in self.extra_pages.values():
+                if page.warm is not None:
+                    page.warm(context)
 
-        thread = threading.Thread(target=work, daemon=True, name="dashboard-warm")
-        thread.start()
-        return thread
+        self.warming = threading.Thread(target=work, daemon=True, name="dashboard-warm")
+        self.warming.start()
+        return self.warming
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -153,8 +168,8 @@ class DashboardApp:
         elif parts == ["alerts"]:
             page = alerts_page(context, int(one("page") or 0) if (one("page") or "0").isdigit()
                                else 0)
-        elif parts == ["scenarios"]:
-            page = scenarios_page(context, self.charts)
+        elif len(parts) == 1 and parts[0] in self.extra_pages:
+            page = self.extra_pages[parts[0]].render(context)
         elif len(parts) == 2 and parts[0] == "endpoints":
             page = endpoint_page(context, parts[1], one("range"))
         elif len(parts) == 2 and parts[0] == "schedules":
@@ -187,8 +202,10 @@ class DashboardApp:
                           [("Content-Type", f"{kind}; charset=utf-8")])
 
     def _html(self, page: Page, bare: bool = False) -> bytes:
-        endpoints = [] if bare else self.context.reader.endpoints()
-        return document(page, endpoints).encode("utf-8")
+        nav = [] if bare else [
+            *((f"Endpoint {e}", href("endpoints", e)) for e in self.context.reader.endpoints()),
+            *((p.title, href(p.path)) for p in self.extra_pages.values())]
+        return document(page, nav).encode("utf-8")
 
     @staticmethod
     def _send(start_response: Callable, method: str, status: int, body: bytes,
@@ -202,28 +219,39 @@ class DashboardApp:
 
 
 def serve_dashboard(config: Config, host: str = "127.0.0.1", port: int = 8050,
-                    token: str | None = None):
-    """A started dashboard server (background thread); ``server.shutdown()`` stops it."""
+                    token: str | None = None, extra_pages: tuple[ExtraPage, ...] = ()):
+    """A started dashboard server (background thread); :func:`stop` stops it."""
     from byom_monitor.live.server import serve
 
     check_binding(host, token)
-    app = DashboardApp(config, token)
+    app = DashboardApp(config, token, extra_pages)
     server = serve(app, host, port)
     app.warm()
     return server
 
 
-def run(config: Config, host: str, port: int, token: str | None) -> int:
+def stop(server) -> None:
+    """Stop serving, and let the background warm-up finish (a thread ended inside a C
+    library at exit can abort the process)."""
+    server.shutdown()
+    server.server_close()
+    warming = server.get_app().warming
+    if warming is not None:
+        warming.join()
+
+
+def run(config: Config, host: str, port: int, token: str | None,
+        extra_pages: tuple[ExtraPage, ...] = ()) -> int:
     """Serve until interrupted (Ctrl-C or SIGTERM)."""
-    server = serve_dashboard(config, host, port, token)
+    server = serve_dashboard(config, host, port, token, extra_pages)
     shown = f"[{host}]" if ":" in host else host
     print(f"dashboard of {config.database} on http://{shown}:{server.server_port}/", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    terminated = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: terminated.set())
     try:
-        stop.wait()
+        terminated.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.shutdown()
+        stop(server)
     return 0

@@ -80,10 +80,11 @@ def number(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}" if isinstance(value, float) else esc(value)
 
 
-def document(page: Page, endpoints: list[str]) -> str:
+def document(page: Page, more: list[tuple[str, str]]) -> str:
+    """The whole HTML page; ``more`` are (title, URL) links of the navigation after the
+    overview and the alerts."""
     nav = [link("Overview", "/"), link("Alerts", "/alerts")]
-    nav += [link(f"Endpoint {name}", href("endpoints", name)) for name in endpoints]
-    nav.append(link("Scenario runs", "/scenarios"))
+    nav += [link(title, url) for title, url in more]
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             "<link rel='icon' href='data:,'>"

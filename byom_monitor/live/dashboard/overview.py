@@ -32,11 +32,7 @@ def overview(context: Context) -> Page:
     reader = context.reader
     schedules = reader.schedules()
     if not schedules:
-        body = GETTING_STARTED
-        if reader.scenario_checks():
-            body += hint(f"Recorded scenario runs of the example are on the "
-                         f"{link('scenario runs', '/scenarios')} page.")
-        return Page("No monitoring schedules yet", body)
+        return Page("No monitoring schedules yet", GETTING_STARTED)
     latest = {s["name"]: reader.latest(s["name"]) for s in schedules}
     ordered = sorted(schedules, key=lambda s: (_rank(latest[s["name"]]), s["name"]))
     rows = []

@@ -103,18 +103,20 @@ def _charts(context: Context, schedule: dict, latest: ExecutionRow, range_name: 
                                      threshold=rule.get("threshold"), violated_above=above))
     else:
         series = context.metric_series(name, start, range_name, ("violations",))
-        charts = _clarify_charts(context, name, check)
+        notes, charts = _clarify_charts(context, name, check)
+        html.append(notes)
     charts.append(line_chart("violations", _points(series.get("violations", []), True)))
     html.append(f"<div class='grid'>{''.join(charts)}</div>")
     return "".join(html)
 
 
-def _clarify_charts(context: Context, name: str, check: str) -> list[str]:
-    """Bias metrics or nDCG of the latest executions, from their analysis.json."""
+def _clarify_charts(context: Context, name: str, check: str) -> tuple[str, list[str]]:
+    """Notes, and charts of the bias metrics or the nDCG of the latest executions, from their
+    analysis.json."""
     key = f"{check}-analysis"
     baseline = context.baseline(key)
     if baseline.problem:
-        return [notice(f"No {check} metrics: {baseline.problem}")]
+        return notice(f"No {check} metrics: {baseline.problem}"), []
     recent = [e for e in context.reader.executions(name, limit=CLARIFY_EXECUTIONS)
               if "analysis.json" in e.outputs][::-1]
     values: dict[str, list[tuple[datetime, float]]] = {}
@@ -131,25 +133,25 @@ def _clarify_charts(context: Context, name: str, check: str) -> list[str]:
         else:
             for label, score in docs.ndcg_scores(loaded.document, baseline.document).items():
                 values.setdefault(f"nDCG {label}", []).append((when, score))
-    charts = [hint(f"The last {len(recent)} executions, read from their analysis.json "
-                   f"(the store records only their violation counts).")]
+    notes = [(f"The last {len(recent)} executions, read from their analysis.json (the store "
+              f"records only their violation counts).")]
     if unreadable:
-        charts.append(notice(f"{unreadable} of them have a missing or unreadable analysis.json"))
+        notes.append(f"{unreadable} of them have a missing or unreadable analysis.json.")
+    charts = []
     if check == "model-bias":
+        notes.append("Each chart: how far the metric is from no bias (|value|, |DI - 1| for "
+                     "DI); the dashed line is the baseline's distance, a drift violation above.")
         reference = {f"{metric} ({facet} = {value})": number_ for (_, facet, value, metric), number_
                      in docs.bias_values(baseline.document).items()}
         for title, points in sorted(values.items()):
             ideal = 1.0 if title.startswith("DI ") else 0.0
             base = reference.get(title)
-            # a drift violation: farther from the ideal (no bias) than the baseline value
-            limit = None if base is None else ideal + abs(base - ideal)
-            charts.append(line_chart(f"{title}: distance from no bias (baseline {number(base)})",
-                                     [(t, ideal + abs(v - ideal)) for t, v in points],
-                                     threshold=limit))
+            charts.append(line_chart(title, [(t, abs(v - ideal)) for t, v in points],
+                                     threshold=None if base is None else abs(base - ideal)))
     else:
         charts += [line_chart(title, points, threshold=NDCG_THRESHOLD, violated_above=False)
                    for title, points in sorted(values.items())]
-    return charts
+    return hint(" ".join(esc(n) for n in notes)), charts
 
 
 def _executions(context: Context, name: str, before: str | None) -> str:

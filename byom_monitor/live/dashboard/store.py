@@ -1,5 +1,5 @@
 """Read-only queries over the monitoring store's SQLite file (schedules, executions, alert rules
-and deliveries, endpoint metrics, scenario runs), each bounded: one row by key, one page of rows,
+and deliveries, endpoint metrics), each bounded: one row by key, one page of rows,
 or an aggregate computed inside SQLite. The dashboard never writes to the store.
 """
 from __future__ import annotations
@@ -222,14 +222,3 @@ class StoreReader:
     def delivery_count(self) -> int:
         rows = self._rows("SELECT COUNT(*) FROM alert_deliveries", table="alert_deliveries")
         return rows[0][0] if rows else 0
-
-    # -- scenario runs (notebook 05) --------------------------------------------------------------
-    def scenario_checks(self) -> list[dict[str, Any]]:
-        """The checks of the newest run of each scenario."""
-        rows = self._rows(
-            "SELECT r.run_id, r.experiment, r.scenario, r.started, c.check_name, c.status, "
-            "c.exit_message, c.violations, c.outputs, c.seconds FROM runs r "
-            "JOIN checks c ON c.run_id = r.run_id WHERE r.started = (SELECT MAX(started) "
-            "FROM runs n WHERE n.scenario = r.scenario AND n.experiment = r.experiment) "
-            "ORDER BY r.started, c.check_name", table="checks")
-        return [{**dict(r), "outputs": _decoded(r["outputs"])} for r in rows]

@@ -231,7 +231,7 @@ def generate_store(root: Path, days: int = 14, *, end: datetime = END,
     if minutes_of_traffic:
         _endpoint_metrics(config.database, start, end, random.Random(seed))
     _alerts(config.database, root)
-    _scenario_runs(config.database, pool)
+    _scenario_runs(config, pool)
     return config
 
 
@@ -305,9 +305,9 @@ def _alerts(database: str, root: Path) -> None:
         db.executemany("INSERT INTO alert_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _scenario_runs(database: str, pool: dict) -> None:
-    """Two recorded scenario runs (as notebook 05 records them)."""
-    runs = ExperimentStore(database)
+def _scenario_runs(config: Config, pool: dict) -> None:
+    """Two recorded scenario runs, named in config.ini (as notebook 05 records them)."""
+    runs = ExperimentStore(config.database)
     for scenario, level in (("control", "normal"), ("feature_drift", "drifted")):
         run_id = runs.start_run(EXPERIMENT, scenario)
         for check in SCHEDULES.values():
@@ -317,3 +317,4 @@ def _scenario_runs(database: str, pool: dict) -> None:
                               "CompletedWithViolations" if violations else "Completed",
                               "", int(violations), outputs, 1.0)
         runs.finish_run(run_id, 4.0)
+        config.save_trial(scenario.replace("_", "-"), run_id)

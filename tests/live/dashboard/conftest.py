@@ -17,6 +17,8 @@ from generated_store import generate_store
 
 from byom_monitor.io.config import Config
 from byom_monitor.live.dashboard.app import serve_dashboard
+from byom_monitor.example.scenario_runs import scenario_runs_page
+from byom_monitor.live.dashboard.app import stop
 
 
 @dataclass
@@ -57,8 +59,8 @@ def own_store(generated: Config, tmp_path: Path) -> Config:
     return config
 
 
-def _served(config: Config, token: str | None = None):
-    server = serve_dashboard(config, port=0, token=token)
+def _served(config: Config, token: str | None = None, extra_pages: tuple = ()):
+    server = serve_dashboard(config, port=0, token=token, extra_pages=extra_pages)
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
@@ -74,14 +76,13 @@ def serve():
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        stop(server)
 
 
 @pytest.fixture(scope="session")
 def dashboard(generated: Config):
-    """The base URL of a dashboard over the generated store (shared, read-only)."""
-    server, url = _served(generated)
+    """The base URL of a dashboard over the generated store (shared, read-only), with the
+    example's scenario runs page."""
+    server, url = _served(generated, extra_pages=(scenario_runs_page(),))
     yield url
-    server.shutdown()
-    server.server_close()
+    stop(server)

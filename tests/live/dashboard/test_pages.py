@@ -70,9 +70,8 @@ def test_an_empty_store_says_how_to_create_a_schedule(tmp_path, serve):
     page = fetch(base + "/")
     assert page.status == 200
     assert "byom-monitor schedule create" in page.body
-    for path in ("/alerts", "/scenarios"):
-        assert fetch(base + path).status == 200
-    assert "Notebook 05" in fetch(base + "/scenarios").body
+    assert fetch(base + "/alerts").status == 200
+    assert fetch(base + "/scenarios").status == 404  # served only with the example's page
     assert fetch(base + "/endpoints/credit-model").status == 404
     assert fetch(base + "/schedules/dq").status == 404
     assert not (tmp_path / "absent.sqlite").exists()  # read-only: nothing created
@@ -235,19 +234,11 @@ def test_endpoint_page_charts_operational_metrics(dashboard, generated):
     assert fetch(dashboard + "/endpoints/other-model").status == 404
 
 
-# -- page 5 ---------------------------------------------------------------------------------------
-def test_scenario_runs_page_shows_the_summary_and_report_charts(dashboard):
-    page = fetch(dashboard + "/scenarios").body
-    assert "<td>control</td>" in page and "<td>feature_drift</td>" in page
-    assert "The charts cannot be drawn" not in page
-    assert page.count("<svg") >= 3
-
-
 # -- behaviour ------------------------------------------------------------------------------------
 def test_pages_never_write_to_the_store(own_store, serve):
     before = hashlib.sha256(Path(own_store.database).read_bytes()).hexdigest()
     base = serve(own_store)
-    for path in ("/", "/alerts", "/scenarios", f"/endpoints/{ENDPOINT}",
+    for path in ("/", "/alerts", f"/endpoints/{ENDPOINT}",
                  "/schedules/model-quality-hourly?range=365d"):
         assert fetch(base + path).status == 200
     assert hashlib.sha256(Path(own_store.database).read_bytes()).hexdigest() == before
@@ -261,3 +252,32 @@ def test_only_get_and_head(dashboard):
 
 def test_favicon_is_no_content(dashboard):
     assert fetch(dashboard + "/favicon.ico").status == 204
+
+
+def test_result_files_on_s3(own_store, serve, s3_bucket):
+    outputs = {}
+    for name, location in latest_outputs(own_store, "data-quality-hourly").items():
+        outputs[name] = f"{s3_bucket}/monitoring/dq/{name}"
+        storage.write_text(outputs[name], Path(location).read_text())
+    when = "2025-01-01T01:00:00+00:00"
+    ScheduleStore(own_store.database).save(ExecutionRecord(
+        "data-quality-hourly", when, "CompletedWithViolations", "", None, outputs,
+        {"violations": 1.0}))
+    base = serve(own_store)
+    page = fetch(execution_url(base, "data-quality-hourly", when)).body
+    assert "Feature duration: its distribution moved away from the baseline" in page
+    assert "<title>duration: share of rows (KLL buckets)</title>" in page
+    assert f"{s3_bucket}/monitoring/dq/statistics.json" in page
+    raw = fetch(execution_url(base, "data-quality-hourly", when) + "/files/statistics.json")
+    assert raw.status == 200 and json.loads(raw.body)["features"]
+
+
+def test_durations_show_when_the_store_records_them(own_store, serve):
+    with closing(sqlite3.connect(own_store.database)) as db, db:
+        db.execute("ALTER TABLE executions ADD COLUMN seconds REAL")  # an additive schema
+        db.execute("UPDATE executions SET seconds = 12.5 WHERE schedule = 'data-quality-hourly' "
+                   "AND scheduled_time = ?", (LAST,))
+    page = fetch(serve(own_store) + "/schedules/data-quality-hourly").body
+    assert "<td class='n'>12.5 s</td>" in page
+    assert "records no durations" not in page
+    assert "records no durations" in fetch(serve(own_store) + "/schedules/model-bias-hourly").body
