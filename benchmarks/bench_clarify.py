@@ -161,7 +161,7 @@ def bias_figures() -> None:
     (out / "analysis_config.json").write_text(json.dumps(config))
     (out / "config.ini").write_text(f"[predictors]\ne2e-model-bias = {ROOT / 'models'}\n")
     rows = sum(1 for _ in data.open()) - 1
-    seconds, peak = timed([sys.executable, "-m", "byom_monitor.clarify", "--analysis-config",
+    seconds, peak, _ = timed([sys.executable, "-m", "byom_monitor.clarify", "--analysis-config",
                            str(out / "analysis_config.json"), "--data", str(data), "--output",
                            str(out / "bias"), "--config-ini", str(out / "config.ini"),
                            "--message-file", str(out / "message")])

@@ -74,10 +74,10 @@ def main() -> None:
     print(f"\n{args.rows:,} rows x 25 columns, {size_mb:.0f} MB, {cores} cores, "
           f"best of {args.runs}")
     floor = results.get("pandas.read_csv", (None,))[0]
-    for name, (seconds, peak) in results.items():
+    for name, (seconds, peak, cpu) in results.items():
         ratio = f"{seconds / floor:4.2f}x pandas" if floor else ""
         print(f"{name:20s} {seconds:6.2f} s  {args.rows / seconds / 1e6:5.2f} M rows/s  "
-              f"{size_mb / seconds:6.1f} MB/s  peak {peak:6.0f} MiB  {ratio}")
+              f"{size_mb / seconds:6.1f} MB/s  peak {peak:6.0f} MiB  cpu {cpu:6.2f} s  {ratio}")
     one, parallel = results["baseline, 1 worker"][0], results[f"baseline, {cores} workers"][0]
     print(f"speed-up 1 -> {cores} workers: {one / parallel:.2f}x")
     print("status:", (out / "message").read_text())

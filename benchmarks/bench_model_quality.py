@@ -79,9 +79,9 @@ def main() -> None:
     print(f"\n{args.rows:,} labelled rows (binary, with probabilities), "
           f"{data.stat().st_size / 1e6:.0f} MB, best of {args.runs}")
     reference = results["scikit-learn"][0]
-    for name, (seconds, peak) in results.items():
+    for name, (seconds, peak, cpu) in results.items():
         print(f"{name:12s} {seconds:6.2f} s  {args.rows / seconds / 1e6:5.2f} M rows/s  "
-              f"peak {peak:6.0f} MiB  {seconds / reference:4.2f}x scikit-learn")
+              f"peak {peak:6.0f} MiB  cpu {cpu:6.2f} s  {seconds / reference:4.2f}x scikit-learn")
     print("status:", (out / "message").read_text())
 
 

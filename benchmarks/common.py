@@ -7,14 +7,20 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 #: How often the memory of a timed process tree is sampled.
 SAMPLE_SECONDS = 0.05
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB) of one process and the workers it starts.
+class Measurement(NamedTuple):
+    seconds: float  # wall
+    peak_mib: float
+    cpu_seconds: float  # user + system, the process and the workers it waited for
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Measurement:
+    """Wall seconds, peak memory (MiB) and CPU seconds of one process and the workers it starts.
 
     The peak is the largest of: the process's own ru_maxrss, and the proportional set size
     (PSS: shared pages split between the processes sharing them) of the whole process tree,
@@ -39,14 +45,16 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, max(usage.ru_maxrss / 1024.0, tree_peak[0])
+    return Measurement(elapsed, max(usage.ru_maxrss / 1024.0, tree_peak[0]),
+                       usage.ru_utime + usage.ru_stime)
 
 
-def best_of(runs: int, command: list[str], env: dict[str, str] | None = None
-            ) -> tuple[float, float]:
-    """The fastest of ``runs`` runs (the machine may be shared) and the largest peak memory."""
+def best_of(runs: int, command: list[str], env: dict[str, str] | None = None) -> Measurement:
+    """The fastest of ``runs`` runs (the machine may be shared), the largest peak memory and
+    the least CPU time."""
     results = [timed(command, env) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results)
+    return Measurement(min(r.seconds for r in results), max(r.peak_mib for r in results),
+                       min(r.cpu_seconds for r in results))
 
 
 def _tree_pss_mib(pid: int) -> float:
