@@ -91,7 +91,8 @@ def shap_figures(runs: int, reference_python: str | None) -> None:
     from byom_monitor.clarify.predictor import ModelFolderPredictor
     from byom_monitor.shap import kernel_shap
 
-    frame = pd.concat([pd.read_csv(ROOT / "data" / f"{n}.csv") for n in ("train", "validation", "test")],
+    frame = pd.concat([pd.read_csv(ROOT / "data" / f"{n}.csv")
+                       for n in ("train", "validation", "test")],
                       ignore_index=True).drop(columns="credit_risk")
     predictor = ModelFolderPredictor(ROOT / "models")
     baseline = frame.mode().iloc[[0]].to_numpy()
@@ -100,7 +101,8 @@ def shap_figures(runs: int, reference_python: str | None) -> None:
         return predictor.predict(pd.DataFrame(matrix, columns=frame.columns).astype("int64"))
 
     rows = frame.to_numpy()
-    kernel_s, result = best_seconds(runs, lambda: kernel_shap(model, rows, baseline, num_samples=100))
+    kernel_s, result = best_seconds(runs, lambda: kernel_shap(model, rows, baseline,
+                                                              num_samples=100))
     tree_s, _ = best_seconds(runs, lambda: _tree_shap(predictor, frame))
     gap = abs(result.values.sum(axis=1) + result.expected_value - model(rows)).max()
     print(f"kernel SHAP: {len(frame)} rows x {frame.shape[1]} features, 100 samples: "
@@ -110,9 +112,9 @@ def shap_figures(runs: int, reference_python: str | None) -> None:
 
     test_rows = pd.read_csv(ROOT / "data" / "test.csv").drop(columns="credit_risk").head(3)
     test_rows = test_rows.to_numpy(dtype=float)
-    f = predictor.model.predict_matrix
-    exact_s, exact = best_seconds(1, lambda: exact_shapley(f, test_rows, baseline.astype(float)))
-    errors = [float(np.max(np.abs(kernel_shap(f, test_rows, baseline.astype(float), num_samples=2088,
+    f, point = predictor.model.predict_matrix, baseline.astype(float)
+    exact_s, exact = best_seconds(1, lambda: exact_shapley(f, test_rows, point))
+    errors = [float(np.max(np.abs(kernel_shap(f, test_rows, point, num_samples=2088,
                                               seed=seed).values - exact))) for seed in range(20)]
     print(f"exact Shapley values of 3 rows (2**20 coalitions each): {exact_s:.1f} s; kernel SHAP "
           f"with 2088 coalitions, seeds 0..19: max |error| median {np.median(errors):.2e}, "

@@ -164,7 +164,8 @@ def kernel_shap(model: Model, rows: np.ndarray, baseline: np.ndarray, *, num_sam
         outputs = _coalition_outputs(model, link, rows[members], features, z, baseline)
         target = outputs - expected - np.outer(gap[members], z[:, -1])
         head = target @ _solver(z, w).T
-        values[members[:, None], features] = np.column_stack([head, gap[members] - head.sum(axis=1)])
+        last = gap[members] - head.sum(axis=1)
+        values[members[:, None], features] = np.column_stack([head, last])
     return ShapResult(values, expected)
 
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from shapley_oracle import exact_shapley
 
 from byom_monitor.shap import coalitions, kernel_shap
-from shapley_oracle import exact_shapley
 
 rng = np.random.default_rng(0)
 WEIGHTS = rng.normal(size=8)
