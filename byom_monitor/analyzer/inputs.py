@@ -45,7 +45,7 @@ def profile_dataset(location: str, dataset_format: DatasetFormat, *,
     DatasetError when it has no rows. CSV files are profiled block by block in ``workers``
     processes (default: one per core)."""
     if preprocessor is None and dataset_format.kind == "csv":
-        blocks = csv_blocks(data_files(location), dataset_format.header)
+        blocks = csv_blocks(data_files(location), dataset_format.header, by_offset=True)
         profile = profile_csv_blocks(blocks, workers)
     else:
         if preprocessor is None:

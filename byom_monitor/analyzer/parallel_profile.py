@@ -25,8 +25,17 @@ from byom_monitor.engines.profile import DatasetProfile
 BLOCKS_IN_FLIGHT_PER_WORKER = 2
 
 
+#: Environment variable that sets the number of workers (default: the cores available).
+WORKERS_VARIABLE = "BYOM_MONITOR_WORKERS"
+
+
 def default_workers() -> int:
-    """The cores this process may run on."""
+    """``BYOM_MONITOR_WORKERS`` if set, else the cores this process may run on."""
+    setting = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if setting:
+        if not setting.isdigit() or int(setting) < 1:
+            raise ValueError(f"{WORKERS_VARIABLE} must be a positive integer, got {setting!r}")
+        return int(setting)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

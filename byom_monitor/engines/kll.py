@@ -37,7 +37,10 @@ class _Level:
         even = count - count % 2
         if self.compactions % 2 == 1:
             self.offset = 1 - self.offset
-        promoted = np.sort(self.items[:even])[self.offset::2]
+        items = self.items[:even]
+        if items.size > 1 and not np.all(items[:-1] <= items[1:]):  # often already sorted
+            items = np.sort(items)
+        promoted = items[self.offset::2]
         self.items = self.items[even:].copy()  # the odd last item, if any, stays
         self.compactions += 1
         return promoted

@@ -127,7 +127,10 @@ def _solver(z: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``A`` with phi[:-1] = A @ (v - E - z_M * (f(x) - E)), from the constrained fit."""
     x = z[:, :-1] - z[:, [-1]]
     xtw = x.T * w
-    return np.linalg.solve(xtw @ x, xtw)
+    try:
+        return np.linalg.solve(xtw @ x, xtw)
+    except np.linalg.LinAlgError:  # fewer distinct coalitions than features: least norm
+        return np.linalg.pinv(xtw @ x) @ xtw
 
 
 def kernel_shap(model: Model, rows: np.ndarray, baseline: np.ndarray, *, num_samples: int = 100,
@@ -161,7 +164,8 @@ def kernel_shap(model: Model, rows: np.ndarray, baseline: np.ndarray, *, num_sam
         outputs = _coalition_outputs(model, link, rows[members], features, z, baseline)
         target = outputs - expected - np.outer(gap[members], z[:, -1])
         head = target @ _solver(z, w).T
-        values[members[:, None], features] = np.column_stack([head, gap[members] - head.sum(axis=1)])
+        last = gap[members] - head.sum(axis=1)
+        values[members[:, None], features] = np.column_stack([head, last])
     return ShapResult(values, expected)
 
 

@@ -116,24 +116,37 @@ def data_files(location: storage.Location) -> list[str]:
 # -- CSV ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CsvBlock:
-    """Whole lines of one CSV file, not parsed yet (picklable: a worker process can parse it)."""
+    """Whole lines of one CSV file, not parsed yet; picklable, so a worker process can parse it.
+
+    ``data`` holds the lines, or is None: then they are ``length`` bytes at ``offset`` of the
+    local file, read by whoever parses the block (a worker reads its own lines, and the file's
+    bytes need not travel between processes).
+    """
 
     path: str
-    data: bytes
     names: list[str]
     first_line: int
+    data: bytes | None = None
+    offset: int = 0
+    length: int = 0
 
     def parse(self) -> Chunk:
-        return _parse_csv_block(self.path, self.data, self.names, self.first_line)
+        data = self.data
+        if data is None:
+            with open(self.path, "rb") as stream:
+                stream.seek(self.offset)
+                data = stream.read(self.length)
+        return _parse_csv_block(self.path, data, self.names, self.first_line)
 
 
 def _csv_chunks(files: list[str], header: bool, block_bytes: int) -> Iterator[Chunk]:
     return (block.parse() for block in csv_blocks(files, header, block_bytes))
 
 
-def csv_blocks(files: list[str], header: bool,
-               block_bytes: int = BLOCK_BYTES) -> Iterator[CsvBlock]:
-    """The CSV files' rows in blocks of about ``block_bytes``, in file order."""
+def csv_blocks(files: list[str], header: bool, block_bytes: int = BLOCK_BYTES, *,
+               by_offset: bool = False) -> Iterator[CsvBlock]:
+    """The CSV files' rows in blocks of about ``block_bytes``, in file order; with
+    ``by_offset``, blocks of local files carry their offset instead of their lines."""
     names: list[str] | None = None
     for path in files:
         blocks = _line_blocks(path, block_bytes)
@@ -147,10 +160,14 @@ def csv_blocks(files: list[str], header: bool,
         elif header and file_names != names:
             raise DatasetError(f"{path}: header {file_names} differs from the first file's {names}")
         line = 2 if header else 1
+        offset = len(first_line) if header else 0
+        reference = by_offset and not storage.is_s3(path)
         for block in itertools.chain([rest if header else first], blocks):
             if block and not block.isspace():
-                yield CsvBlock(path, block, names, line)
+                yield (CsvBlock(path, names, line, offset=offset, length=len(block)) if reference
+                       else CsvBlock(path, names, line, block))
             line += block.count(b"\n")
+            offset += len(block)
 
 
 def _parse_fields(path: str, line: bytes, header: bool) -> list[str]:

@@ -75,4 +75,5 @@ def test_unknown_algorithm_and_non_xgboost_predictor_fail_clearly(tmp_path, prep
     outcome = run(tmp_path, train, prepared["data"] / "train.csv", "odd", "deep", prepared)
     assert outcome.status == "Failed" and "methods.shap.algorithm must be one of" in outcome.message
     with pytest.raises(ValueError, match="needs a model folder with an XGBoost model"):
-        _tree_shap(HttpPredictor("http://127.0.0.1:9/invocations"), train.drop(columns="credit_risk"))
+        _tree_shap(HttpPredictor("http://127.0.0.1:9/invocations"),
+                   train.drop(columns="credit_risk"))

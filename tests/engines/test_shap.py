@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from shapley_oracle import exact_shapley
 
 from byom_monitor.engines.shap import coalitions, kernel_shap
-from shapley_oracle import exact_shapley
 
 rng = np.random.default_rng(0)
 WEIGHTS = rng.normal(size=8)
@@ -120,3 +120,9 @@ def test_features_equal_to_the_baseline_get_zero():
     assert (result.values[:20, [1, 4]] == 0).all() and (result.values[20:31, 1:] == 0).all()
     assert result.values[20:30, 0] == pytest.approx(model(rows[20:30]) - model(baseline)[0])
     assert result.values == pytest.approx(exact_shapley(model, rows, baseline), abs=1e-10)
+
+
+def test_a_budget_below_the_feature_count_still_keeps_efficiency():
+    rows, baseline = rng.normal(size=(5, 8)), rng.normal(size=(1, 8))
+    result = kernel_shap(model, rows, baseline, num_samples=4)
+    assert np.allclose(result.values.sum(axis=1) + result.expected_value, model(rows))
