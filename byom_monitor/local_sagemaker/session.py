@@ -16,6 +16,7 @@ import sagemaker
 
 from .control_plane import ControlPlane
 from .experiments import Experiments
+from .monitoring import Monitoring
 from .s3 import LocalS3
 from .store import ResourceStore
 from .transport import emulated_boto_session
@@ -43,8 +44,9 @@ class LocalSagemakerSession(sagemaker.Session):
         self.control_plane = ControlPlane(self.resources, region, self.s3_path,
                                           predictors or {})
         experiments = Experiments(self.resources, self.control_plane.arn)
+        self.monitoring = Monitoring(self.resources, self.control_plane.arn)
         operations = {**self.local_s3.operations(), **self.control_plane.operations(),
-                      **experiments.operations()}
+                      **experiments.operations(), **self.monitoring.operations()}
         super().__init__(boto_session=emulated_boto_session(region, operations),
                          default_bucket=default_bucket, sagemaker_config=TELEMETRY_OFF)
 
