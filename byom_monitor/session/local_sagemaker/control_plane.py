@@ -33,7 +33,7 @@ class ControlPlane:
         self.predictors = dict(predictors)
 
     def arn(self, resource: str, name: str) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{ACCOUNT_ID}:{resource}/{name.lower()}"
+        return f"arn:aws:sagemaker:{self.region}:{ACCOUNT_ID}:{resource}/{name}"
 
     def _missing(self, what: str, name: str) -> ServiceError:
         return ServiceError("ValidationException", f"Could not find {what} \"{name}\"")
@@ -50,7 +50,8 @@ class ControlPlane:
         arn = self.arn("processing-job", name)
         started = _now()
         self.store.add("ProcessingJob", name, {
-            **params, "ProcessingJobArn": arn, "ProcessingJobStatus": "InProgress",
+            "ProcessingInputs": [], **params, "ProcessingJobArn": arn,
+            "ProcessingJobStatus": "InProgress",
             "CreationTime": started, "ProcessingStartTime": started, "LastModifiedTime": started})
         result = run_processing_job(params, self.s3_path, self.predictors, self.predictor_for)
         self.store.add_logs(name, list(result.logs))

@@ -45,8 +45,11 @@ class ScriptModeContainer:
         if submit.startswith("s3://"):
             code_dir = folder / "code"
             _unpack(s3_path(submit), code_dir, self.where)
-        else:
+        elif Path(submit).is_relative_to(_MODEL_DIR):
             code_dir = model_dir / Path(submit).relative_to(_MODEL_DIR)
+        else:
+            raise ClarifyError(f"{self.where}: SAGEMAKER_SUBMIT_DIRECTORY {submit} is neither "
+                               f"an s3:// source archive nor a folder of the model")
         self.module = _load_script(code_dir, program, f"byom_served_{index}_{id(self)}",
                                    self.where)
         self.model = self._handler("model_fn")(str(model_dir))

@@ -19,6 +19,7 @@ from byom_monitor.session.local_sagemaker.experiments import Experiments
 from byom_monitor.session.local_sagemaker.s3 import LocalS3
 from byom_monitor.session.local_sagemaker.store import ResourceStore
 from byom_monitor.session.local_sagemaker.transport import emulated_boto_session
+from byom_monitor.session.local_sagemaker.monitoring import Monitoring
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_BUCKET = "byom-monitor-local"
@@ -43,8 +44,9 @@ class LocalSagemakerSession(sagemaker.Session):
         self.control_plane = ControlPlane(self.resources, region, self.s3_path,
                                           predictors or {})
         experiments = Experiments(self.resources, self.control_plane.arn)
+        self.monitoring = Monitoring(self.resources, self.control_plane.arn)
         operations = {**self.local_s3.operations(), **self.control_plane.operations(),
-                      **experiments.operations()}
+                      **experiments.operations(), **self.monitoring.operations()}
         super().__init__(boto_session=emulated_boto_session(region, operations),
                          default_bucket=default_bucket, sagemaker_config=TELEMETRY_OFF)
 

@@ -9,11 +9,14 @@ never the network.
 """
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Callable, Mapping
 
 import boto3
+import botocore.session
 from botocore.awsrequest import AWSResponse
+from botocore.configprovider import ConstantProvider
 
 #: (service name, operation name) -> function of the request parameters returning the response.
 Operations = Mapping[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]]
@@ -34,9 +37,15 @@ class ServiceError(Exception):
 
 
 def emulated_boto_session(region: str, operations: Operations) -> boto3.Session:
-    """A boto3 session with dummy static credentials whose calls go to ``operations``."""
+    """A boto3 session with dummy static credentials whose calls go to ``operations``.
+    It reads no AWS configuration (``AWS_PROFILE``, ``~/.aws``): nothing there applies."""
+    core = botocore.session.Session()
+    settings = core.get_component("config_store")
+    for name, value in (("profile", None), ("config_file", os.devnull),
+                        ("credentials_file", os.devnull)):
+        settings.set_config_provider(name, ConstantProvider(value))
     session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local",
-                            region_name=region)
+                            region_name=region, botocore_session=core)
 
     def keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context[_PARAMS] = params  # the caller's parameters, after botocore's customizations
