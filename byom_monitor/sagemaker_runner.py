@@ -41,7 +41,7 @@ INSTANCE_TYPE = "ml.m5.xlarge"
 
 class SageMakerRunner:
     def __init__(self, session: Session, role: str, *, instance_type: str = INSTANCE_TYPE,
-                 instance_count: int = 1, volume_size_in_gb: int = 20,
+                 instance_count: int = 1, volume_size_in_gb: int = 30,
                  staging: str | None = None) -> None:
         self.session, self.role = session, role
         self.instance_type, self.instance_count = instance_type, instance_count
@@ -50,16 +50,13 @@ class SageMakerRunner:
 
     @classmethod
     def from_config(cls, config: Config) -> "SageMakerRunner":
-        import boto3
+        from .aws_session import s3_root, sagemaker_session_from_config
 
         if not storage.is_s3(config.store):
             raise ConfigError(f"{config.path}: backend = sagemaker writes results to S3; set "
                               f"[monitoring] store = s3://bucket/prefix (now {config.store})")
-        boto_session = boto3.Session(profile_name=config.aws_profile, region_name=config.region)
-        session = Session(boto_session=boto_session, default_bucket=config.bucket)
-        storage.set_s3_client(boto_session.client("s3"))
-        return cls(session, _role_arn(config, boto_session),
-                   staging=f"{config.store}/inputs")
+        session, role, bucket = sagemaker_session_from_config(config)
+        return cls(session, role, staging=f"{s3_root(config, bucket)}/inputs")
 
     # -- running ------------------------------------------------------------------------------
     def run(self, job: ProcessingJob) -> Execution:
@@ -221,13 +218,3 @@ def _model_config(document: dict[str, Any]) -> clarify.ModelConfig:
                                instance_type=predictor.get("instance_type", "ml.m5.large"),
                                content_type=predictor.get("content_type", "text/csv"),
                                accept_type=predictor.get("accept_type", "text/csv"))
-
-
-def _role_arn(config: Config, boto_session: Any) -> str:
-    role = config.execution_role
-    if not role:
-        raise ConfigError(f"{config.path}: [aws-settings] executionrole is not set (an IAM role "
-                          f"name or ARN that SageMaker jobs run as)")
-    if role.startswith("arn:"):
-        return role
-    return boto_session.client("iam").get_role(RoleName=role)["Role"]["Arn"]

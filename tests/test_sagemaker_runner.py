@@ -61,6 +61,7 @@ def test_check_job_is_sent_as_described(aws, runner, tmp_path):
     assert request["RoleArn"] == ROLE
     assert request["ProcessingResources"]["ClusterConfig"]["InstanceType"] == "ml.m5.xlarge"
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 1800}
+    assert request["ProcessingResources"]["ClusterConfig"]["VolumeSizeInGB"] == 30  # SDK default
     staged = f"s3://bkt/staging/{execution.job_name}/baseline_dataset_input/current.csv"
     assert _channels(request) == {
         "baseline_dataset_input": (staged, "/opt/ml/processing/input/baseline_dataset_input"),
@@ -163,7 +164,7 @@ def test_runner_for_a_sagemaker_config(aws, tmp_path):
     config.set("aws-settings", "bucket", "bkt")
     runner = runner_for(config)
     assert runner.role == "arn:aws:iam::123456789012:role/SageMakerRole"
-    assert runner.staging == "s3://bkt/monitoring/inputs"
+    assert runner.staging == "s3://bkt/model-monitor-bring-your-own-model/inputs"  # prefix
 
 
 def test_runs_are_recorded_as_sagemaker_experiments(aws, runner):
