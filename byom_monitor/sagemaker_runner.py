@@ -5,8 +5,8 @@ Baselines use the SDK's monitor classes as the original did (``DefaultModelMonit
 ``Processor`` with the managed image from ``image_uris.retrieve`` and the job's environment,
 inputs and outputs. Local inputs are uploaded to S3 first; results must go to S3 (the store of
 config.ini). The Clarify predictor is a SageMaker Model with the name the analysis config gives
-(``predictor.model_name``), as in the original; :meth:`SageMakerRunner.prepare_predictors`
-creates it from the prep.py model when it does not exist (:mod:`byom_monitor.sagemaker_model`).
+(``predictor.model_name``), as in the original; before every Clarify job the runner makes it
+serve the prep.py model, created or replaced by content (:mod:`byom_monitor.sagemaker_model`).
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .cloudwatch import put_metrics
 from .config import Config, ConfigError
 from .jobs import CLARIFY, JobInput, ProcessingJob
 from .processing_results import wait_for_job
+from .sagemaker_model import ensure_model, predictor_model_names
 from .runners import Execution, input_files
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
@@ -42,8 +43,8 @@ INSTANCE_TYPE = "ml.m5.xlarge"
 class SageMakerRunner:
     def __init__(self, session: Session, role: str, *, instance_type: str = INSTANCE_TYPE,
                  instance_count: int = 1, volume_size_in_gb: int = 30,
-                 staging: str | None = None) -> None:
-        self.session, self.role = session, role
+                 staging: str | None = None, model_dir: str | None = None) -> None:
+        self.session, self.role, self.model_dir = session, role, model_dir
         self.instance_type, self.instance_count = instance_type, instance_count
         self.volume_size_in_gb = volume_size_in_gb
         self.staging = staging or f"s3://{session.default_bucket()}/model-monitor-bring-your-own-model/inputs"
@@ -56,7 +57,8 @@ class SageMakerRunner:
             raise ConfigError(f"{config.path}: backend = sagemaker writes results to S3; set "
                               f"[monitoring] store = s3://bucket/prefix (now {config.store})")
         session, role, bucket = sagemaker_session_from_config(config)
-        return cls(session, role, staging=f"{s3_root(config, bucket)}/inputs")
+        return cls(session, role, staging=f"{s3_root(config, bucket)}/inputs",
+                   model_dir=config.model_dir)
 
     # -- running ------------------------------------------------------------------------------
     def run(self, job: ProcessingJob) -> Execution:
@@ -67,6 +69,9 @@ class SageMakerRunner:
                              f"{job.output}", started=started)
         sources = {channel.name: self._on_s3(channel.source, name, channel.name)
                    for channel in job.inputs}
+        if job.image == CLARIFY and self.model_dir:  # baselines, checks and schedules alike
+            document = json.loads(storage.read_text(sources["analysis_config"]))
+            self.prepare_predictors(self.model_dir, predictor_model_names(document))
         manifests = {channel.name: self._manifest(channel, sources[channel.name], name)
                      for channel in job.inputs if channel.include}
         if manifests:  # only the window's hours: a manifest of their files, a plain Processor
@@ -104,8 +109,6 @@ class SageMakerRunner:
     def prepare_predictors(self, model_dir: str, names: list[str]) -> None:
         """Make the SageMaker Models Clarify calls serve the model in ``model_dir`` (created,
         or replaced when made from other content)."""
-        from .sagemaker_model import ensure_model
-
         for name in names:
             ensure_model(self.session, self.role, model_dir, name, self.staging)
 

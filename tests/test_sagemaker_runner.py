@@ -240,3 +240,22 @@ def test_failed_and_stopped_jobs_come_back_with_the_reason(aws, runner, monkeypa
                                                  constraints="s3://bkt/c.json"))
     assert (execution.status, execution.failure_reason) == (status, reason)
     assert not execution.ok and execution.outputs == {}
+
+
+def test_every_clarify_job_first_makes_its_model_current(aws, runner, prepared):
+    """A check on a baseline made elsewhere finds its model (issue 12 item 4)."""
+    calls = []
+    for operation in ("CreateModel", "CreateProcessingJob"):
+        runner.session.sagemaker_client.meta.events.register(
+            f"provide-client-params.sagemaker.{operation}",
+                               lambda params, operation=operation, **_: calls.append(operation))
+    runner.model_dir = str(prepared["models"])
+    storage.write_text("s3://bkt/cfg/analysis_config.json",
+                       json.dumps(_analysis_config("model-bias")))
+    for _ in range(2):
+        runner.run(jobs.clarify_job("model-bias", "s3://bkt/cfg/analysis_config.json",
+                                    "s3://bkt/data/bias.csv", "s3://bkt/checks/bias",
+                                    baseline_analysis="s3://bkt/base/model-bias/analysis.json"))
+    assert calls == ["CreateModel", "CreateProcessingJob", "CreateProcessingJob"]
+    described = runner.session.sagemaker_client.describe_model(ModelName="e2e-model-bias")
+    assert described["PrimaryContainer"]["ModelDataUrl"].startswith("s3://bkt/staging/models/")
