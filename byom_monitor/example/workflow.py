@@ -128,14 +128,16 @@ def clarify_config(config: Config, check: str) -> dict:
                 "predictor": {"model_name": CLARIFY_CHECKS[check], "content_type": "text/csv",
                               "accept_type": "text/csv", "instance_type": "ml.m5.large",
                               "initial_instance_count": 1}}
+    report = {"name": "report", "title": "Analysis Report"}  # what the SDK adds by default
     if check == "model-bias":
         document.update(label_values_or_threshold=[1],
                         facet=[{"name_or_index": FACET, "value_or_threshold": [1]}],
-                        methods={"pre_training_bias": {"methods": "all"},
+                        methods={"report": report, "pre_training_bias": {"methods": "all"},
                                  "post_training_bias": {"methods": "all"}})
     else:
         mode = train.drop(columns=LABEL).mode().iloc[0].astype(int).tolist()
-        document["methods"] = {"shap": {"baseline": [mode], "num_samples": 100,
+        document["methods"] = {"report": report,
+                               "shap": {"baseline": [mode], "num_samples": 100,
                                         "agg_method": "mean_abs",
                                         "save_local_shap_values": True}}
     return document
@@ -152,7 +154,6 @@ def clarify_baseline(config: Config, check: str) -> ClarifyResult:
     """The bias (``model-bias``) or explainability (``model-explainability``) baseline of the
     model on its training data."""
     folder = _baseline_folder(config, check)
-    runner_for(config).prepare_predictors(config.model_dir, [CLARIFY_CHECKS[check]])
     analysis_config = storage.join(folder, "input", "analysis_config.json")
     storage.write_text(analysis_config, json.dumps(clarify_config(config, check), indent=2))
     dataset = storage.join(config.data_dir, "train.csv")

@@ -7,6 +7,10 @@ started without waiting, then DescribeProcessingJob is polled until the job ends
 is a :class:`JobResult`: ``Completed`` and ``CompletedWithViolations`` (from the container's exit
 message, spec 0.3) are results to read; ``Failed`` and ``Stopped`` carry the service's reason.
 
+For a ``Processor``, :func:`run_processing` does both steps; for the SDK's monitors, call
+``suggest_baseline(..., wait=False)`` and then ``wait_for_job(session.sagemaker_client,
+monitor.latest_baselining_job_name)``.
+
 ``logs=False`` does not lose the container's logs: :func:`container_logs` reads them from
 CloudWatch Logs (``/aws/sagemaker/ProcessingJobs``) afterwards, and :attr:`JobResult.logs_command`
 is the AWS CLI line that prints them.

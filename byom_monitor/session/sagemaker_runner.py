@@ -5,8 +5,8 @@ Baselines use the SDK's monitor classes as the original did (``DefaultModelMonit
 ``Processor`` with the managed image from ``image_uris.retrieve`` and the job's environment,
 inputs and outputs. Local inputs are uploaded to S3 first; results must go to S3 (the store of
 config.ini). The Clarify predictor is a SageMaker Model with the name the analysis config gives
-(``predictor.model_name``), as in the original; :meth:`SageMakerRunner.prepare_predictors`
-creates it from the prep.py model when it does not exist (:mod:`byom_monitor.session.sagemaker_model`).
+(``predictor.model_name``), as in the original; before every Clarify job the runner makes it
+serve the prep.py model, created or replaced by content (:mod:`byom_monitor.session.sagemaker_model`).
 """
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from typing import Any, Collection
 
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config, ConfigError
-from byom_monitor.session.jobs import CLARIFY, JobInput, ProcessingJob
-from byom_monitor.session.runners import Execution, input_files
 from byom_monitor.session.cloudwatch import put_metrics
+from byom_monitor.session.jobs import CLARIFY, JobInput, ProcessingJob
 from byom_monitor.session.processing_results import wait_for_job
+from byom_monitor.session.runners import Execution, input_files
+from byom_monitor.session.sagemaker_model import ensure_model, predictor_model_names
 
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
@@ -41,25 +42,23 @@ INSTANCE_TYPE = "ml.m5.xlarge"
 
 class SageMakerRunner:
     def __init__(self, session: Session, role: str, *, instance_type: str = INSTANCE_TYPE,
-                 instance_count: int = 1, volume_size_in_gb: int = 20,
-                 staging: str | None = None) -> None:
-        self.session, self.role = session, role
+                 instance_count: int = 1, volume_size_in_gb: int = 30,
+                 staging: str | None = None, model_dir: str | None = None) -> None:
+        self.session, self.role, self.model_dir = session, role, model_dir
         self.instance_type, self.instance_count = instance_type, instance_count
         self.volume_size_in_gb = volume_size_in_gb
         self.staging = staging or f"s3://{session.default_bucket()}/model-monitor-bring-your-own-model/inputs"
 
     @classmethod
     def from_config(cls, config: Config) -> "SageMakerRunner":
-        import boto3
+        from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
 
         if not storage.is_s3(config.store):
             raise ConfigError(f"{config.path}: backend = sagemaker writes results to S3; set "
                               f"[monitoring] store = s3://bucket/prefix (now {config.store})")
-        boto_session = boto3.Session(profile_name=config.aws_profile, region_name=config.region)
-        session = Session(boto_session=boto_session, default_bucket=config.bucket)
-        storage.set_s3_client(boto_session.client("s3"))
-        return cls(session, _role_arn(config, boto_session),
-                   staging=f"{config.store}/inputs")
+        session, role, bucket = sagemaker_session_from_config(config)
+        return cls(session, role, staging=f"{s3_root(config, bucket)}/inputs",
+                   model_dir=config.model_dir)
 
     # -- running ------------------------------------------------------------------------------
     def run(self, job: ProcessingJob) -> Execution:
@@ -70,6 +69,9 @@ class SageMakerRunner:
                              f"{job.output}", started=started)
         sources = {channel.name: self._on_s3(channel.source, name, channel.name)
                    for channel in job.inputs}
+        if job.image == CLARIFY and self.model_dir:  # baselines, checks and schedules alike
+            document = json.loads(storage.read_text(sources["analysis_config"]))
+            self.prepare_predictors(self.model_dir, predictor_model_names(document))
         manifests = {channel.name: self._manifest(channel, sources[channel.name], name)
                      for channel in job.inputs if channel.include}
         if manifests:  # only the window's hours: a manifest of their files, a plain Processor
@@ -107,8 +109,6 @@ class SageMakerRunner:
     def prepare_predictors(self, model_dir: str, names: list[str]) -> None:
         """Make the SageMaker Models Clarify calls serve the model in ``model_dir`` (created,
         or replaced when made from other content)."""
-        from byom_monitor.session.sagemaker_model import ensure_model
-
         for name in names:
             ensure_model(self.session, self.role, model_dir, name, self.staging)
 
@@ -221,13 +221,3 @@ def _model_config(document: dict[str, Any]) -> clarify.ModelConfig:
                                instance_type=predictor.get("instance_type", "ml.m5.large"),
                                content_type=predictor.get("content_type", "text/csv"),
                                accept_type=predictor.get("accept_type", "text/csv"))
-
-
-def _role_arn(config: Config, boto_session: Any) -> str:
-    role = config.execution_role
-    if not role:
-        raise ConfigError(f"{config.path}: [aws-settings] executionrole is not set (an IAM role "
-                          f"name or ARN that SageMaker jobs run as)")
-    if role.startswith("arn:"):
-        return role
-    return boto_session.client("iam").get_role(RoleName=role)["Role"]["Arn"]

@@ -64,3 +64,30 @@ def test_clarify_baselines_and_checks(config):
     generate_altered.main("default", config=config)
     assert workflow.clarify_check(config, "model-explainability").status == "Completed"
     assert config.get_baseline("model-explainability-violations") == ""
+
+
+@pytest.mark.parametrize("check", ["model-bias", "model-explainability"])
+def test_clarify_configs_hold_the_methods_the_sdk_writes(config, check):
+    """The SDK's own analysis config (DataConfig, BiasConfig / SHAPConfig, ModelConfig) has
+    ``methods.report``; ours, used for checks on SageMaker, has it too."""
+    from sagemaker import clarify
+
+    ours = workflow.clarify_config(config, check)
+    data = clarify.DataConfig(s3_data_input_path="s3://b/d.csv", s3_output_path="s3://b/o",
+                              label=ours["label"], headers=ours["headers"],
+                              dataset_type="text/csv")
+    model = clarify.ModelConfig(model_name=ours["predictor"]["model_name"], instance_count=1,
+                                instance_type="ml.m5.large", content_type="text/csv",
+                                accept_type="text/csv")
+    predicted = clarify.ModelPredictedLabelConfig(
+        probability_threshold=ours["probability_threshold"])
+    if check == "model-bias":
+        bias = clarify.BiasConfig(label_values_or_threshold=[1], facet_name="foreign_worker",
+                                  facet_values_or_threshold=[1])
+        sdk = clarify._AnalysisConfigGenerator.bias(data, bias, model, predicted)
+    else:
+        shap = clarify.SHAPConfig(baseline=ours["methods"]["shap"]["baseline"], num_samples=100,
+                                  agg_method="mean_abs", save_local_shap_values=True)
+        sdk = clarify._AnalysisConfigGenerator.explainability(data, model, predicted, shap)
+    assert set(ours["methods"]) == set(sdk["methods"])
+    assert ours["methods"]["report"] == sdk["methods"]["report"]

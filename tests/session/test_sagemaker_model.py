@@ -16,14 +16,8 @@ import pytest
 from moto import mock_aws
 
 from byom_monitor.example.model import BOOSTER_FILE, CreditRiskModel
-from byom_monitor.session.sagemaker_model import (
-    CONTAINER_XGBOOST,
-    CONTENT_TAG,
-    container_booster,
-    ensure_model,
-    package,
-    predictor_model_names,
-)
+from byom_monitor.session.sagemaker_model import (CONTAINER_XGBOOST, CONTENT_TAG, container_booster,
+                                          ensure_model, package, predictor_model_names)
 from byom_monitor.session.serving import inference
 from xgboost_venv import container_python
 

@@ -62,6 +62,7 @@ def test_check_job_is_sent_as_described(aws, runner, tmp_path):
     assert request["RoleArn"] == ROLE
     assert request["ProcessingResources"]["ClusterConfig"]["InstanceType"] == "ml.m5.xlarge"
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 1800}
+    assert request["ProcessingResources"]["ClusterConfig"]["VolumeSizeInGB"] == 30  # SDK default
     staged = f"s3://bkt/staging/{execution.job_name}/baseline_dataset_input/current.csv"
     assert _channels(request) == {
         "baseline_dataset_input": (staged, "/opt/ml/processing/input/baseline_dataset_input"),
@@ -164,7 +165,7 @@ def test_runner_for_a_sagemaker_config(aws, tmp_path):
     config.set("aws-settings", "bucket", "bkt")
     runner = runner_for(config)
     assert runner.role == "arn:aws:iam::123456789012:role/SageMakerRole"
-    assert runner.staging == "s3://bkt/monitoring/inputs"
+    assert runner.staging == "s3://bkt/model-monitor-bring-your-own-model/inputs"  # prefix
 
 
 def test_runs_are_recorded_as_sagemaker_experiments(aws, runner):
@@ -240,3 +241,22 @@ def test_failed_and_stopped_jobs_come_back_with_the_reason(aws, runner, monkeypa
                                                  constraints="s3://bkt/c.json"))
     assert (execution.status, execution.failure_reason) == (status, reason)
     assert not execution.ok and execution.outputs == {}
+
+
+def test_every_clarify_job_first_makes_its_model_current(aws, runner, prepared):
+    """A check on a baseline made elsewhere finds its model (issue 12 item 4)."""
+    calls = []
+    for operation in ("CreateModel", "CreateProcessingJob"):
+        runner.session.sagemaker_client.meta.events.register(
+            f"provide-client-params.sagemaker.{operation}",
+                               lambda params, operation=operation, **_: calls.append(operation))
+    runner.model_dir = str(prepared["models"])
+    storage.write_text("s3://bkt/cfg/analysis_config.json",
+                       json.dumps(_analysis_config("model-bias")))
+    for _ in range(2):
+        runner.run(jobs.clarify_job("model-bias", "s3://bkt/cfg/analysis_config.json",
+                                    "s3://bkt/data/bias.csv", "s3://bkt/checks/bias",
+                                    baseline_analysis="s3://bkt/base/model-bias/analysis.json"))
+    assert calls == ["CreateModel", "CreateProcessingJob", "CreateProcessingJob"]
+    described = runner.session.sagemaker_client.describe_model(ModelName="e2e-model-bias")
+    assert described["PrimaryContainer"]["ModelDataUrl"].startswith("s3://bkt/staging/models/")

@@ -1,0 +1,44 @@
+"""Scheduled model quality on SageMaker: our merge step, then the managed analyzer.
+
+The managed model-quality container ignores a ``ground_truth_source`` variable (it is this
+project's own); the service merges ground truth only inside its own monitoring schedules. So
+for a window of captured traffic this step merges the captured inferences with their labels
+here (the spec A.4 join, :func:`byom_monitor.analyzer.ground_truth.merge`) and writes one CSV
+with a header, which the managed analyzer reads like a baseline dataset (the confirmed
+``csv`` format with named attributes): ``probability`` (the endpoint's output) and
+``groundTruth`` (the label).
+
+The metrics a scheduled model-quality execution publishes come from its ``statistics.json``
+output (a plain Processing job cannot output ``/opt/ml/output/metrics``, where the container
+writes CloudWatch files only for the service's own schedules).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from byom_monitor.io import storage
+from byom_monitor.analyzer.ground_truth import GROUND_TRUTH_COLUMN, MergeReport, merge
+
+PROBABILITY_COLUMN = "probability"
+
+
+def merged_window(capture: str, ground_truth: str, start: datetime, end: datetime,
+                  output_folder: str) -> tuple[str, MergeReport]:
+    """The window's labelled inferences as ``{output_folder}/merged/merged.csv``
+    (``probability,groundTruth``: the analyzer's input folder holds only it), and the merge
+    report (also in ``{output_folder}/merge/`` with the merged JSON Lines)."""
+    frame, report, _ = merge(capture, ground_truth, output_folder, start=start, end=end)
+    target = storage.join(output_folder, "merged", "merged.csv")
+    frame = frame[["_c0", GROUND_TRUTH_COLUMN]].rename(columns={"_c0": PROBABILITY_COLUMN})
+    storage.write_text(target, frame.to_csv(index=False))
+    return target, report
+
+
+def model_quality_environment(threshold: float) -> dict[str, str]:
+    """The managed analyzer's variables for the merged CSV (binary classification)."""
+    return {"analysis_type": "MODEL_QUALITY", "problem_type": "BinaryClassification",
+            "probability_attribute": PROBABILITY_COLUMN,
+            "probability_threshold_attribute": str(threshold),
+            "ground_truth_attribute": GROUND_TRUTH_COLUMN,
+            "dataset_format": json.dumps({"csv": {"header": True}})}

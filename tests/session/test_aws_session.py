@@ -1,0 +1,125 @@
+"""backend = sagemaker: the session, role and bucket from config.ini, and one line naming the
+config.ini key for each configuration error (moto; AWS files in a temporary folder)."""
+import boto3
+import pytest
+from moto import mock_aws
+
+from byom_monitor.io import storage
+from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
+from byom_monitor.io.config import Config, ConfigError
+
+ACCOUNT_ROLE = "arn:aws:iam::123456789012:role/{}"
+
+
+@pytest.fixture
+def aws_home(tmp_path, monkeypatch):
+    """An AWS configuration with one profile 'monitor' (keys, region eu-west-1), and nothing
+    from the environment."""
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+                     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role lookups
+    (tmp_path / "aws-config").write_text("[profile monitor]\nregion = eu-west-1\n"
+                                         "[profile keyless]\nregion = eu-west-1\n")
+    (tmp_path / "aws-credentials").write_text(
+        "[monitor]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    with mock_aws():
+        boto3.Session(profile_name="monitor").client("s3").create_bucket(
+            Bucket="my-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        iam = boto3.Session(profile_name="monitor").client("iam")
+        iam.create_role(RoleName="SageMakerRole", AssumeRolePolicyDocument="{}")
+        iam.create_role(RoleName="MonitorRole", Path="/service-role/",
+                        AssumeRolePolicyDocument="{}")
+        yield tmp_path
+    storage.set_s3_client(None)
+
+
+@pytest.fixture
+def config(aws_home):
+    config = Config(aws_home / "config.ini")
+    for key, value in {"profilename": "monitor", "executionrole": "SageMakerRole",
+                       "bucket": "my-bucket"}.items():
+        config.set("aws-settings", key, value)
+    config.set("monitoring", "backend", "sagemaker")
+    return config
+
+
+def _error(config) -> str:
+    with pytest.raises(ConfigError) as caught:
+        sagemaker_session_from_config(config)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(str(config.path))
+    return message
+
+
+def test_session_role_and_bucket(config):
+    session, role, bucket = sagemaker_session_from_config(config)
+    assert role == ACCOUNT_ROLE.format("SageMakerRole")
+    assert (bucket, session.boto_region_name) == ("my-bucket", "eu-west-1")
+    assert session.default_bucket_prefix == "model-monitor-bring-your-own-model"
+    assert s3_root(config, bucket) == "s3://my-bucket/model-monitor-bring-your-own-model"
+
+
+def test_an_empty_bucket_is_the_sagemaker_default_bucket(config):
+    config.set("aws-settings", "bucket", "")
+    _, _, bucket = sagemaker_session_from_config(config)
+    assert bucket == "sagemaker-eu-west-1-123456789012"
+
+
+@pytest.mark.parametrize("given, arn", [
+    ("service-role/MonitorRole", ACCOUNT_ROLE.format("service-role/MonitorRole")),
+    ("MonitorRole", ACCOUNT_ROLE.format("service-role/MonitorRole")),
+    (ACCOUNT_ROLE.format("any/Role"), ACCOUNT_ROLE.format("any/Role")),
+])
+def test_roles_by_name_path_or_arn(config, given, arn):
+    config.set("aws-settings", "executionrole", given)
+    assert sagemaker_session_from_config(config)[1] == arn
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ({"executionrole": ""}, "[aws-settings] executionrole is not set"),
+    ({"executionrole": "arn:aws:iam::12:role/x"}, "is not an IAM role ARN"),
+    ({"executionrole": "NoSuchRole"}, "executionrole = NoSuchRole: no IAM role named NoSuchRole"),
+    ({"executionrole": "other-path/MonitorRole"}, "has the ARN " + ACCOUNT_ROLE.format(
+        "service-role/MonitorRole")),
+    ({"profilename": "typo"}, "[aws-settings] profilename = typo: no such AWS profile "
+                              "(profiles found: keyless, monitor)"),
+    ({"profilename": "keyless"}, "no AWS credentials found for [aws-settings] profilename = "
+                                 "keyless"),
+    ({"profilename": ""}, "[aws-settings] region is not set"),
+    ({"region": "il-central-1"}, "region = il-central-1: SageMaker has no clarify image there"),
+    ({"region": "mx-central-1"}, "no model-monitor, clarify, xgboost 3.0-5 image"),
+    ({"bucket": "not-mine"}, "[aws-settings] bucket = not-mine: no such bucket"),
+])
+def test_configuration_errors_are_one_line_naming_the_key(config, settings, expected):
+    for key, value in settings.items():
+        config.set("aws-settings", key, value)
+    assert expected in _error(config)
+
+
+def test_an_unknown_aws_profile_in_the_environment(config, monkeypatch):
+    config.set("aws-settings", "profilename", "")
+    monkeypatch.setenv("AWS_PROFILE", "gone")
+    assert "AWS_PROFILE = gone names no AWS profile" in _error(config)
+
+
+def test_rejected_credentials(config, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    def refuse(*_, **__):
+        raise ClientError({"Error": {"Code": "ExpiredToken", "Message": "token expired"}},
+                          "GetCallerIdentity")
+
+    real_client = boto3.Session.client
+
+    def client(self, name, *args, **kwargs):
+        made = real_client(self, name, *args, **kwargs)
+        if name == "sts":
+            made.get_caller_identity = refuse
+        return made
+
+    monkeypatch.setattr(boto3.Session, "client", client)
+    assert "AWS refused the credentials of [aws-settings] profilename = monitor" in _error(config)
