@@ -48,8 +48,8 @@ def test_the_page_shows_what_notebook_06_shows(store):
 
 
 def test_a_run_that_cannot_be_read_is_a_message(store, tmp_path):
-    shutil.copy(store.path, tmp_path / "config.ini")
-    config = Config(tmp_path / "config.ini")
+    shutil.copytree(store.path.parent, tmp_path / "store")
+    config = Config(tmp_path / "store" / "config.ini")
     config.save_trial("ghost", "no-such-run")
     status, page = get(DashboardApp(config, extra_pages=(scenario_runs_page(),)), "/scenarios")
     assert status == 200
