@@ -12,11 +12,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "live" / "dashboard"))
 
-from generated_store import generate_store  # noqa: E402
+from generated_store import generate_store
 
-from byom_monitor.example.scenario_runs import scenario_runs_page  # noqa: E402
-from byom_monitor.io.config import Config  # noqa: E402
-from byom_monitor.live.dashboard.app import DashboardApp  # noqa: E402
+from byom_monitor.example.scenario_runs import scenario_runs_page
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import DashboardApp
 
 
 def get(app: DashboardApp, path: str) -> tuple[int, str]:
