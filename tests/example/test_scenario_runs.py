@@ -12,11 +12,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "live" / "dashboard"))
 
-from generated_store import generate_store  # noqa: E402
+from generated_store import generate_store
 
-from byom_monitor.example.scenario_runs import scenario_runs_page  # noqa: E402
-from byom_monitor.io.config import Config  # noqa: E402
-from byom_monitor.live.dashboard.app import DashboardApp  # noqa: E402
+from byom_monitor.example.scenario_runs import scenario_runs_page
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import DashboardApp
 
 
 def get(app: DashboardApp, path: str) -> tuple[int, str]:
@@ -48,8 +48,8 @@ def test_the_page_shows_what_notebook_06_shows(store):
 
 
 def test_a_run_that_cannot_be_read_is_a_message(store, tmp_path):
-    shutil.copy(store.path, tmp_path / "config.ini")
-    config = Config(tmp_path / "config.ini")
+    shutil.copytree(store.path.parent, tmp_path / "store")
+    config = Config(tmp_path / "store" / "config.ini")
     config.save_trial("ghost", "no-such-run")
     status, page = get(DashboardApp(config, extra_pages=(scenario_runs_page(),)), "/scenarios")
     assert status == 200

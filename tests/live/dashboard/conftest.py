@@ -51,11 +51,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 @pytest.fixture
 def own_store(generated: Config, tmp_path: Path) -> Config:
-    """A copy of the generated store's SQLite file and config.ini (the result files shared)."""
-    shutil.copy(generated.database, tmp_path / "monitor.sqlite")
-    shutil.copy(generated.path, tmp_path / "config.ini")
-    config = Config(tmp_path / "config.ini")
-    config.set("monitoring", "database", str(tmp_path / "monitor.sqlite"))
+    """A copy of the generated store (its recorded result locations still name the original's
+    files)."""
+    shutil.copytree(generated.path.parent, tmp_path / "store")
+    config = Config(tmp_path / "store" / "config.ini")
+    config.set("monitoring", "database", str(tmp_path / "store" / "monitor.sqlite"))
     return config
 
 

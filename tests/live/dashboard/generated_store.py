@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from byom_monitor.io import storage
-from byom_monitor.live.alerts import Alerter, AlertRule
 from byom_monitor.analyzer.contract import run_job
 from byom_monitor.clarify.api import analyze
-from byom_monitor.io.config import Config
 from byom_monitor.example.experiments import ExperimentStore
 from byom_monitor.example.orchestrate import EXPERIMENT
+from byom_monitor.io import storage
+from byom_monitor.io.config import Config
+from byom_monitor.live.alerts import Alerter, AlertRule
 from byom_monitor.live.schedule import ExecutionRecord, Schedule, ScheduleStore
 from byom_monitor.live.server import OperationalMetrics
 
