@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from byom_monitor.live.schedule import ExecutionRecord, Schedule
-from byom_monitor.leases import Leases
+from byom_monitor.live.leases import Leases
 
 ACTIONS = ("webhook", "command", "sns")
 COMPARISONS = {"GreaterThanThreshold": operator.gt, "LessThanThreshold": operator.lt,

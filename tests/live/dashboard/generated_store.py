@@ -273,7 +273,9 @@ def _endpoint_metrics(database: str, start: datetime, end: datetime, rng: random
         rows.append((ENDPOINT, when, calls, int(rng.random() < 0.05), int(rng.random() < 0.005),
                      calls * rng.uniform(3, 6), rng.uniform(8, 30)))
     with closing(sqlite3.connect(database)) as db, db:
-        db.executemany("INSERT INTO endpoint_metrics VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO endpoint_metrics (endpoint, minute, invocations, errors_4xx, "
+                       "errors_5xx, model_latency_ms_sum, model_latency_ms_max) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _alerts(database: str, root: Path) -> None:

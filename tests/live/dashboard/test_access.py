@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import fetch
+from dashboard_client import fetch
 
 from byom_monitor.live.dashboard.app import DashboardError, check_binding
 

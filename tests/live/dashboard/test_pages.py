@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
-from conftest import fetch
+from dashboard_client import fetch
 from generated_store import END, ENDPOINT, SCHEDULES
 
 from byom_monitor.io import storage
@@ -224,7 +224,7 @@ def test_alerts_page_lists_rules_and_deliveries(dashboard, generated):
 
 def test_alerts_waiting_in_the_outbox_are_listed(own_store, serve):
     with closing(sqlite3.connect(own_store.database)) as db, db:
-        db.execute("CREATE TABLE alert_outbox (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, "
+        db.execute("CREATE TABLE IF NOT EXISTS alert_outbox (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, "
                    "schedule TEXT NOT NULL, scheduled_time TEXT NOT NULL, queued_at TEXT NOT "
                    "NULL, state TEXT NOT NULL, document TEXT NOT NULL)")
         db.executemany("INSERT INTO alert_outbox (rule, schedule, scheduled_time, queued_at, "
