@@ -3,7 +3,8 @@
 ``[monitoring] backend = local`` gives the in-process SageMaker session
 (:class:`~byom_monitor.local_sagemaker.session.LocalSagemakerSession`: S3 in
 ``[monitoring] local_s3``, the control plane in ``[monitoring] database``), a placeholder role
-and the local bucket; ``backend = sagemaker`` a real ``sagemaker.Session`` from the profile,
+and the local bucket, and points :mod:`byom_monitor.storage` at the local S3 so the project's
+own ``s3://`` reads and writes land there too; ``backend = sagemaker`` a real ``sagemaker.Session`` from the profile,
 region and role in config.ini. The SDK code after that line is the same for both.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import os
 from typing import TYPE_CHECKING, Iterator
 
+from . import storage
 from .config import Config
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ def session_from_config(config: Config | str = "config.ini"
     session = LocalSagemakerSession(config.local_s3, config.database,
                                     region=config.region or DEFAULT_REGION,
                                     default_bucket=bucket, predictors=config.predictors)
+    storage.set_s3_client(session.s3_client)  # the project's s3:// reads and writes, too
     return session, LOCAL_ROLE, bucket
 
 

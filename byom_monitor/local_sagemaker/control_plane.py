@@ -9,11 +9,9 @@ times); a name that does not exist is the service's ``ValidationException`` or
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
-from .processing import run_processing_job
-from .serving import ScriptModePredictor
+from .processing import LocalServices, run_processing_job
 from .store import ResourceStore
 from .transport import ACCOUNT_ID, ServiceError, snake_case
 
@@ -27,10 +25,8 @@ def _now() -> datetime:
 
 
 class ControlPlane:
-    def __init__(self, store: ResourceStore, region: str, s3_path: Callable[[str], Path],
-                 predictors: Mapping[str, str]) -> None:
-        self.store, self.region, self.s3_path = store, region, s3_path
-        self.predictors = dict(predictors)
+    def __init__(self, store: ResourceStore, region: str, services: LocalServices) -> None:
+        self.store, self.region, self.services = store, region, services
 
     def arn(self, resource: str, name: str) -> str:
         return f"arn:aws:sagemaker:{self.region}:{ACCOUNT_ID}:{resource}/{name}"
@@ -53,7 +49,7 @@ class ControlPlane:
             "ProcessingInputs": [], **params, "ProcessingJobArn": arn,
             "ProcessingJobStatus": "InProgress",
             "CreationTime": started, "ProcessingStartTime": started, "LastModifiedTime": started})
-        result = run_processing_job(params, self.s3_path, self.predictors, self.predictor_for)
+        result = run_processing_job(params, self.services)
         self.store.add_logs(name, list(result.logs))
         ended = _now()
         self.store.update("ProcessingJob", name, {
@@ -61,16 +57,6 @@ class ControlPlane:
             "FailureReason": result.failure_reason, "ProcessingEndTime": ended,
             "LastModifiedTime": ended})
         return {"ProcessingJobArn": arn}
-
-    def predictor_for(self, analysis_config: dict, folder: Path) -> ScriptModePredictor | None:
-        """Clarify's model when the analysis config names one by ``model_name``."""
-        settings = analysis_config.get("predictor") or {}
-        name = settings.get("model_name")
-        if not name:
-            return None  # endpoint_name: resolved through config.ini [predictors]
-        return ScriptModePredictor(name, lambda n: self.store.find("Model", n), self.s3_path,
-                                   folder, settings.get("content_type", "text/csv"),
-                                   settings.get("accept_type", "text/csv"))
 
     def describe_processing_job(self, params: dict) -> dict:
         return self._get("ProcessingJob", params["ProcessingJobName"], "processing job")

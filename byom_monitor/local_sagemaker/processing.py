@@ -1,13 +1,16 @@
 """CreateProcessingJob, executed: the image's analyzer in a child process, under a staged
 ``/opt/ml`` mirror, with the request's environment, inputs and outputs.
 
-The child is forked so ``StoppingCondition.MaxRuntimeInSeconds`` can be enforced (a job over
-it is killed and ends ``Stopped``, as the service does). Outputs are published to their S3
+The child is a separate process so ``StoppingCondition.MaxRuntimeInSeconds`` can be enforced
+(a job over it is killed and ends ``Stopped``, as the service does). It is forked from a clean
+fork server, not from the caller: a process that has used XGBoost's OpenMP threads cannot be
+forked safely. Outputs are published to their S3
 destinations only when the job succeeds, so a failed or stopped job leaves no partial results.
 The child's log lines (logging, prints, the status line) are kept for ``logs=True``.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -15,13 +18,17 @@ import os
 import shutil
 import sys
 import tempfile
+import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .. import storage
 from ..outcome import Outcome
+from .s3 import LocalS3
+from .serving import served_predictor
 from .staging import CLARIFY, CLARIFY_CONFIG, MODEL_MONITOR, run_staged, stage_files, staged_path
+from .store import ResourceStore
 
 #: ECR repository name -> the analyzer that stands in for the image.
 IMAGES = {"sagemaker-model-monitor-analyzer": MODEL_MONITOR,
@@ -52,12 +59,18 @@ def cannot_run(image_uri: str) -> JobResult:
         f"({list(IMAGES)[1]}) images"))
 
 
-def run_processing_job(request: Mapping[str, Any], s3_path: Callable[[str], Path],
-                       predictors: Mapping[str, str],
-                       predictor_for: Callable[[dict, Path], Any]) -> JobResult:
-    """Run a CreateProcessingJob request. ``s3_path`` maps an ``s3://`` URI to its local file
-    or folder; ``predictor_for(analysis_config, work_folder)`` gives Clarify its model (or
-    None)."""
+@dataclass(frozen=True)
+class LocalServices:
+    """Where a job finds the session's S3 and models (plain paths: it crosses processes)."""
+
+    s3_root: Path
+    database: Path
+    predictors: Mapping[str, str]
+
+
+def run_processing_job(request: Mapping[str, Any], services: LocalServices) -> JobResult:
+    """Run a CreateProcessingJob request to its end."""
+    s3_path = LocalS3(services.s3_root).path_of
     image_uri = request["AppSpecification"]["ImageUri"]
     analyzer = analyzer_of(image_uri)
     if analyzer is None:
@@ -71,8 +84,8 @@ def run_processing_job(request: Mapping[str, Any], s3_path: Callable[[str], Path
         outputs = request.get("ProcessingOutputConfig", {}).get("Outputs", [])
         for output in outputs:
             staged_path(root, output["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
-        result = _run_child(analyzer, root, request.get("Environment", {}), outputs,
-                            predictors, predictor_for, limit)
+        result = _run_child(analyzer, root, request.get("Environment", {}), outputs, services,
+                            limit)
         if result.status == "Completed":
             for output in outputs:
                 storage.copy_tree(staged_path(root, output["S3Output"]["LocalPath"]),
@@ -109,15 +122,16 @@ def _prefix_files(base: Path) -> list[str]:
 
 
 def _run_child(analyzer: str, root: Path, environment: Mapping[str, str], outputs: list[dict],
-               predictors: Mapping[str, str], predictor_for: Callable[[dict, Path], Any],
-               limit: float) -> JobResult:
+               services: LocalServices, limit: float) -> JobResult:
     log_file, result_file = root / "job.log", root / "outcome.json"
     output = outputs[0]["S3Output"]["LocalPath"] if outputs else "/opt/ml/processing/output"
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     child = context.Process(target=_child_main, daemon=True,
-                            args=(analyzer, root, dict(environment), output, dict(predictors),
-                                  predictor_for, log_file, result_file))
-    child.start()
+                            args=(analyzer, root, dict(environment), output, services,
+                                  log_file, result_file))
+    with _main_module_hidden():
+        child.start()
     child.join(limit)
     if child.is_alive():
         child.terminate()
@@ -139,13 +153,24 @@ def _run_child(analyzer: str, root: Path, environment: Mapping[str, str], output
     return JobResult("Completed", outcome["message"], None, logs)
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """multiprocessing re-imports the caller's main script in the child unless it is hidden;
+    the job needs nothing from it, and a script without a ``__main__`` guard would run again."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def _read_lines(path: Path) -> tuple[str, ...]:
     return tuple(path.read_text(errors="replace").splitlines()) if path.exists() else ()
 
 
 def _child_main(analyzer: str, root: Path, environment: dict[str, str], output: str,
-                predictors: dict[str, str], predictor_for: Callable[[dict, Path], Any],
-                log_file: Path, result_file: Path) -> None:
+                services: LocalServices, log_file: Path, result_file: Path) -> None:
     """In the forked child: everything it logs or prints goes to the job's log."""
     log = open(log_file, "a", buffering=1, encoding="utf-8")
     os.dup2(log.fileno(), 1)
@@ -164,8 +189,10 @@ def _child_main(analyzer: str, root: Path, environment: dict[str, str], output: 
                 analysis = json.loads(config_file.read_text())
             except (OSError, ValueError):
                 analysis = {}
-            predictor = predictor_for(analysis, root / "models")
-        outcome = run_staged(analyzer, root, environment, output, predictors, predictor)
+            predictor = served_predictor(analysis, ResourceStore(services.database),
+                                         LocalS3(services.s3_root).path_of, root / "models")
+        outcome = run_staged(analyzer, root, environment, output, services.predictors,
+                             predictor)
     except Exception as exc:  # a bug of ours, reported as the job's failure
         logging.getLogger("byom_monitor").exception("job failed")
         outcome = Outcome("Failed", f"Failed: internal error: {type(exc).__name__}: {exc}")

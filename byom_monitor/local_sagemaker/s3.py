@@ -56,6 +56,11 @@ class LocalS3:
                                f"key {key!r} in bucket {bucket} cannot be stored locally")
         return self.bucket_path(bucket).joinpath(*parts)
 
+    def path_of(self, uri: str) -> Path:
+        """The local file or folder holding ``s3://bucket/key`` (a key or a prefix)."""
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        return self.bucket_path(bucket).joinpath(*[part for part in key.split("/") if part])
+
     def _existing(self, bucket: str, key: str) -> Path:
         path = self.object_path(bucket, key)
         if not path.is_file():

@@ -16,6 +16,7 @@ import sagemaker
 
 from .control_plane import ControlPlane
 from .experiments import Experiments
+from .processing import LocalServices
 from .monitoring import Monitoring
 from .s3 import LocalS3
 from .store import ResourceStore
@@ -41,8 +42,9 @@ class LocalSagemakerSession(sagemaker.Session):
                  predictors: Mapping[str, str] | None = None) -> None:
         self.local_s3 = LocalS3(s3_root)
         self.resources = ResourceStore(database)
-        self.control_plane = ControlPlane(self.resources, region, self.s3_path,
-                                          predictors or {})
+        services = LocalServices(Path(s3_root).resolve(), Path(database).resolve(),
+                                 dict(predictors or {}))
+        self.control_plane = ControlPlane(self.resources, region, services)
         experiments = Experiments(self.resources, self.control_plane.arn)
         self.monitoring = Monitoring(self.resources, self.control_plane.arn)
         operations = {**self.local_s3.operations(), **self.control_plane.operations(),
@@ -52,9 +54,7 @@ class LocalSagemakerSession(sagemaker.Session):
 
     def s3_path(self, uri: str) -> Path:
         """The local file or folder holding ``s3://bucket/key``."""
-        bucket, _, key = uri.removeprefix("s3://").partition("/")
-        base = self.local_s3.bucket_path(bucket)
-        return base.joinpath(*[part for part in key.split("/") if part])
+        return self.local_s3.path_of(uri)
 
     def logs_for_processing_job(self, job_name: str, wait: bool = False, poll: int = 10) -> None:
         """Print the job's own log lines (the service would read them from CloudWatch)."""
