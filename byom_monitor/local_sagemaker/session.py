@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Mapping
 
 import sagemaker
+from sagemaker.session import _check_job_status
 
 from .control_plane import ControlPlane
 from .experiments import Experiments
@@ -24,9 +25,8 @@ from .transport import emulated_boto_session
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_BUCKET = "byom-monitor-local"
-#: The SDK's defaults config with telemetry switched off (and no config files searched).
-TELEMETRY_OFF = {"SchemaVersion": "1.0",
-                 "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+#: An empty SDK defaults config: given, the SDK searches no config files.
+_NO_DEFAULTS = {"SchemaVersion": "1.0"}
 
 
 class LocalSagemakerSession(sagemaker.Session):
@@ -50,11 +50,22 @@ class LocalSagemakerSession(sagemaker.Session):
         operations = {**self.local_s3.operations(), **self.control_plane.operations(),
                       **experiments.operations(), **self.monitoring.operations()}
         super().__init__(boto_session=emulated_boto_session(region, operations),
-                         default_bucket=default_bucket, sagemaker_config=TELEMETRY_OFF)
+                         default_bucket=default_bucket, sagemaker_config=_NO_DEFAULTS)
+        # No SDK defaults apply locally. An empty config also spares the schema validation the
+        # SDK repeats on every config lookup (~0.1-0.5 s each, several per monitor or job).
+        self.sagemaker_config = {}
+        _switch_off_telemetry()
 
     def s3_path(self, uri: str) -> Path:
         """The local file or folder holding ``s3://bucket/key``."""
         return self.local_s3.path_of(uri)
+
+    def wait_for_processing_job(self, job: str, poll: int = 5) -> dict:
+        """The job has ended when CreateProcessingJob returned: check its status at once (the
+        SDK's own wait sleeps ``poll`` seconds before it first looks)."""
+        description = self.describe_processing_job(job)
+        _check_job_status(job, description, "ProcessingJobStatus")  # the SDK's own exceptions
+        return description
 
     def logs_for_processing_job(self, job_name: str, wait: bool = False, poll: int = 10) -> None:
         """Print the job's own log lines (the service would read them from CloudWatch)."""
@@ -62,3 +73,22 @@ class LocalSagemakerSession(sagemaker.Session):
             print(line)
         if wait:
             self.wait_for_processing_job(job_name)
+
+
+def _switch_off_telemetry() -> None:
+    """The SDK reports some calls (``estimator.fit``, pipelines, ...) to an AWS telemetry
+    endpoint over the network unless its config opts out; a local session never does. Only
+    calls made with a local session are held back: other sessions are left as they are."""
+    from sagemaker.telemetry import telemetry_logging
+
+    send = telemetry_logging._send_telemetry_request
+    if getattr(send, "local_sessions_held_back", False):
+        return
+
+    def send_unless_local(status, feature_list, session, *args, **kwargs):
+        if isinstance(session, LocalSagemakerSession):
+            return None
+        return send(status, feature_list, session, *args, **kwargs)
+
+    send_unless_local.local_sessions_held_back = True
+    telemetry_logging._send_telemetry_request = send_unless_local
