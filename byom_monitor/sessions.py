@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from . import storage
 from .config import Config
@@ -24,7 +25,7 @@ _PROFILE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 
 
 def session_from_config(config: Config | str = "config.ini"
-                        ) -> tuple["sagemaker.Session", str, str]:
+                        ) -> tuple[sagemaker.Session, str, str]:
     """``(session, role, bucket)`` of the configured backend."""
     config = config if isinstance(config, Config) else Config(config)
     if config.backend == "sagemaker":
@@ -32,7 +33,11 @@ def session_from_config(config: Config | str = "config.ini"
 
         return sagemaker_session_from_config(config)
     with _without_broken_profile():
-        from .local_sagemaker.session import DEFAULT_BUCKET, DEFAULT_REGION, LocalSagemakerSession
+        from .local_sagemaker.session import (
+            DEFAULT_BUCKET,
+            DEFAULT_REGION,
+            LocalSagemakerSession,
+        )
     bucket = config.bucket or DEFAULT_BUCKET
     session = LocalSagemakerSession(config.local_s3, config.database,
                                     region=config.region or DEFAULT_REGION,

@@ -8,15 +8,14 @@ times); a name that does not exist is the service's ``ValidationException`` or
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from .processing import LocalServices, run_processing_job
 from .store import ResourceStore
 from .transport import ACCOUNT_ID, ServiceError, snake_case
 
-#: Monitoring job definition kinds: create/describe/delete/list operation stem -> name key.
-JOB_DEFINITIONS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
 _TERMINAL = ("Completed", "Failed", "Stopped")
 
 

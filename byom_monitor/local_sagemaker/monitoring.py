@@ -7,8 +7,9 @@ execution with :meth:`Monitoring.record_execution`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from .store import ResourceStore
 from .transport import ServiceError, snake_case

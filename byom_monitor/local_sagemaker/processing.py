@@ -19,15 +19,23 @@ import shutil
 import sys
 import tempfile
 import types
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from .. import storage
 from ..outcome import Outcome
 from .s3 import LocalS3
 from .serving import served_predictor
-from .staging import CLARIFY, CLARIFY_CONFIG, MODEL_MONITOR, run_staged, stage_files, staged_path
+from .staging import (
+    CLARIFY,
+    CLARIFY_CONFIG,
+    MODEL_MONITOR,
+    run_staged,
+    stage_files,
+    staged_path,
+)
 from .store import ResourceStore
 
 #: ECR repository name -> the analyzer that stands in for the image.
@@ -70,7 +78,7 @@ class LocalServices:
 
 def run_processing_job(request: Mapping[str, Any], services: LocalServices) -> JobResult:
     """Run a CreateProcessingJob request to its end."""
-    s3_path = LocalS3(services.s3_root).path_of
+    local_s3 = LocalS3(services.s3_root)
     image_uri = request["AppSpecification"]["ImageUri"]
     analyzer = analyzer_of(image_uri)
     if analyzer is None:
@@ -78,7 +86,7 @@ def run_processing_job(request: Mapping[str, Any], services: LocalServices) -> J
     limit = request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400)
     root = Path(tempfile.mkdtemp(prefix="byom-sm-job-"))
     try:
-        problem = _stage_inputs(request.get("ProcessingInputs", []), root, s3_path)
+        problem = _stage_inputs(request.get("ProcessingInputs", []), root, local_s3)
         if problem:
             return JobResult("Failed", f"Failed: {problem}", f"ClientError: {problem}")
         outputs = request.get("ProcessingOutputConfig", {}).get("Outputs", [])
@@ -89,36 +97,28 @@ def run_processing_job(request: Mapping[str, Any], services: LocalServices) -> J
         if result.status == "Completed":
             for output in outputs:
                 storage.copy_tree(staged_path(root, output["S3Output"]["LocalPath"]),
-                                  s3_path(output["S3Output"]["S3Uri"]))
+                                  local_s3.path_of(output["S3Output"]["S3Uri"]))
         return result
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _stage_inputs(inputs: list[dict], root: Path, s3_path: Callable[[str], Path]) -> str | None:
+def _stage_inputs(inputs: list[dict], root: Path, local_s3: LocalS3) -> str | None:
+    """Copy each S3Prefix input to its container path, keeping the keys' paths below the
+    prefix (``s3://b/data/`` holding ``data/x/a.csv`` gives ``<LocalPath>/x/a.csv``; the
+    object ``s3://b/data/train.csv`` gives ``<LocalPath>/train.csv``)."""
     for channel in inputs:
         name, s3 = channel.get("InputName", "?"), channel.get("S3Input")
         if s3 is None:
             return f"input {name}: only S3Input channels run locally"
         if s3.get("S3DataType", "S3Prefix") != "S3Prefix":
             return f"input {name}: S3DataType {s3['S3DataType']} is not supported locally"
-        base = s3_path(s3["S3Uri"])
-        files = _prefix_files(base)
+        files = local_s3.matching(s3["S3Uri"])
         if not files:
             return f"input {name}: nothing at {s3['S3Uri']}"
-        stage_files(files, str(base) if base.is_dir() else str(base.parent),
+        stage_files(files, str(local_s3.path_of(s3["S3Uri"])),
                     staged_path(root, s3["LocalPath"]))
     return None
-
-
-def _prefix_files(base: Path) -> list[str]:
-    """The objects under an S3 prefix: the object itself, or everything below the folder."""
-    if base.is_file():
-        return [str(base)]
-    if base.is_dir():
-        return sorted(str(p) for p in base.rglob("*")
-                      if p.is_file() and not (p.name.startswith(".") and p.name.endswith(".tmp")))
-    return []
 
 
 def _run_child(analyzer: str, root: Path, environment: Mapping[str, str], outputs: list[dict],
@@ -172,7 +172,8 @@ def _read_lines(path: Path) -> tuple[str, ...]:
 def _child_main(analyzer: str, root: Path, environment: dict[str, str], output: str,
                 services: LocalServices, log_file: Path, result_file: Path) -> None:
     """In the forked child: everything it logs or prints goes to the job's log."""
-    log = open(log_file, "a", buffering=1, encoding="utf-8")
+    log = open(log_file, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (the child's
+    # standard streams until it exits)
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     sys.stdout = sys.stderr = log

@@ -9,16 +9,16 @@ for the one line that builds it from config.ini.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import sagemaker
 from sagemaker.session import _check_job_status
 
 from .control_plane import ControlPlane
 from .experiments import Experiments
-from .processing import LocalServices
 from .monitoring import Monitoring
+from .processing import LocalServices
 from .s3 import LocalS3
 from .store import ResourceStore
 from .transport import emulated_boto_session
