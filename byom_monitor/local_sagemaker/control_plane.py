@@ -108,6 +108,30 @@ class ControlPlane:
                   if params.get("NameContains", "") in m["ModelName"]]
         return _page(params, "Models", models, "CreationTime")
 
+    # -- tags ---------------------------------------------------------------------------------
+    def _tagged(self, arn: str) -> tuple[str, str, list[dict]]:
+        found = self.store.find_arn(arn)
+        if found is None:
+            raise ServiceError("ValidationException", f"Resource {arn} does not exist")
+        kind, name = found
+        return kind, name, self.store.get(kind, name).get("Tags", [])
+
+    def add_tags(self, params: dict) -> dict:
+        kind, name, tags = self._tagged(params["ResourceArn"])
+        added = {t["Key"]: t for t in params.get("Tags", [])}
+        tags = [t for t in tags if t["Key"] not in added] + list(added.values())
+        self.store.update(kind, name, {"Tags": tags})
+        return {"Tags": params.get("Tags", [])}
+
+    def delete_tags(self, params: dict) -> dict:
+        kind, name, tags = self._tagged(params["ResourceArn"])
+        self.store.update(kind, name, {"Tags": [t for t in tags
+                                                if t["Key"] not in params.get("TagKeys", [])]})
+        return {}
+
+    def list_tags(self, params: dict) -> dict:
+        return {"Tags": self._tagged(params["ResourceArn"])[2]}
+
     # -- STS ----------------------------------------------------------------------------------
     @staticmethod
     def get_caller_identity(params: dict) -> dict:
@@ -118,7 +142,7 @@ class ControlPlane:
         table = {("sts", "GetCallerIdentity"): self.get_caller_identity}
         for name in ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob",
                      "ListProcessingJobs", "CreateModel", "DescribeModel", "DeleteModel",
-                     "ListModels"):
+                     "ListModels", "AddTags", "DeleteTags", "ListTags"):
             table[("sagemaker", name)] = getattr(self, snake_case(name))
         return table
 

@@ -75,6 +75,17 @@ class ResourceStore:
         except ServiceError:
             return None
 
+    def find_arn(self, arn: str) -> tuple[str, str] | None:
+        """The kind and name of the resource with this ARN (its own ``...Arn`` field)."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT kind, name, document FROM sm_resources "
+                              "WHERE instr(document, ?) > 0", (json.dumps(arn),)).fetchall()
+        for kind, name, document in rows:
+            fields = json.loads(document)
+            if any(key.endswith("Arn") and value == arn for key, value in fields.items()):
+                return kind, name
+        return None
+
     def update(self, kind: str, name: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Merge ``changes`` into the document (a None value removes the key)."""
         with closing(self._connect()) as db, db:
