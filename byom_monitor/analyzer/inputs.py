@@ -23,7 +23,7 @@ import pandas as pd
 from ..datasets import (
     Chunk, DatasetError, DatasetFormat, csv_blocks, data_files, read_chunks, text_lines,
 )
-from ..parallel_profile import profile_csv_blocks
+from ..parallel_profile import PROFILE_BLOCK_BYTES, profile_csv_blocks
 from ..profile import DatasetProfile
 
 RECORDS_PER_CHUNK = 50_000
@@ -37,7 +37,8 @@ def profile_dataset(location: str, dataset_format: DatasetFormat, *,
     """One pass over the dataset; DatasetError when it has no rows. CSV files are profiled
     block by block in ``workers`` processes (default: one per core)."""
     if preprocessor is None and dataset_format.kind == "csv":
-        blocks = csv_blocks(data_files(location), dataset_format.header, by_offset=True)
+        blocks = csv_blocks(data_files(location), dataset_format.header, PROFILE_BLOCK_BYTES,
+                            by_offset=True)
         profile = profile_csv_blocks(blocks, workers)
     else:
         if preprocessor is None:
