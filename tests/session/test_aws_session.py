@@ -123,3 +123,24 @@ def test_rejected_credentials(config, monkeypatch):
 
     monkeypatch.setattr(boto3.Session, "client", client)
     assert "AWS refused the credentials of [aws-settings] profilename = monitor" in _error(config)
+
+
+def test_a_stale_aws_profile_variable_is_named_before_the_sdk_trips_on_it(config):
+    """``import sagemaker`` builds a default boto3 session, which fails on an AWS_PROFILE that
+    names no profile, even when config.ini names a good one (a fresh interpreter: the SDK is
+    imported only once per process)."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("from byom_monitor.io.config import Config, ConfigError\n"
+              "from byom_monitor.session.aws_session import sagemaker_session_from_config\n"
+              "try:\n"
+              f"    sagemaker_session_from_config(Config({str(config.path)!r}))\n"
+              "except ConfigError as error:\n"
+              "    print(error)\n")
+    answer = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "AWS_PROFILE": "gone"}, check=True)
+    assert answer.stdout.strip().endswith(
+        "the environment's AWS_PROFILE = gone names no AWS profile (profiles found: keyless, "
+        "monitor); unset it")
