@@ -51,7 +51,7 @@ class SageMakerRunner:
 
     @classmethod
     def from_config(cls, config: Config) -> "SageMakerRunner":
-        from byom_monitor.aws_session import s3_root, sagemaker_session_from_config
+        from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
 
         if not storage.is_s3(config.store):
             raise ConfigError(f"{config.path}: backend = sagemaker writes results to S3; set "

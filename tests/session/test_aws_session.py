@@ -3,7 +3,7 @@ config.ini key for each configuration error (moto; AWS files in a temporary fold
 import boto3
 import pytest
 
-from byom_monitor.aws_session import s3_root, sagemaker_session_from_config
+from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
 from byom_monitor.io.config import ConfigError
 
 ACCOUNT_ROLE = "arn:aws:iam::123456789012:role/{}"
@@ -101,7 +101,7 @@ def test_a_stale_aws_profile_variable_is_named_before_the_sdk_trips_on_it(config
     import sys
 
     script = ("from byom_monitor.io.config import Config, ConfigError\n"
-              "from byom_monitor.aws_session import sagemaker_session_from_config\n"
+              "from byom_monitor.session.aws_session import sagemaker_session_from_config\n"
               "try:\n"
               f"    sagemaker_session_from_config(Config({str(config.path)!r}))\n"
               "except ConfigError as error:\n"

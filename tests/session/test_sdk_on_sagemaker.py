@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from byom_monitor.aws_session import s3_root, sagemaker_session_from_config
+from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
 from byom_monitor.session.processing_results import wait_for_job
 from byom_monitor.session.sagemaker_model import ensure_model
 
