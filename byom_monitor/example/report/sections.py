@@ -21,7 +21,7 @@ from byom_monitor.example.report.runs import CHECKS, Results, ScenarioRun
 
 #: At most this many per-feature histograms per scenario.
 MAX_HISTOGRAMS = 3
-AS_EXPECTED = "as expected"
+AS_EXPECTED, NOT_DECLARED = "as expected", "not declared"
 
 
 @dataclass
@@ -61,7 +61,7 @@ def verdict(expected: Mapping[str, tuple[str, ...]] | None, check: str, names: l
     """A check absent from ``expected`` must have no violations; a present one must have
     violations naming every expected name."""
     if expected is None:
-        return "not declared"
+        return NOT_DECLARED
     if check not in expected:
         return AS_EXPECTED if not names else "unexpected violations"
     if not names:
@@ -77,8 +77,10 @@ def expectation_table(run: ScenarioRun, entry: Any) -> pd.DataFrame:
     for check, result in run.checks.items():
         if expected is None:
             wanted = "?"
+        elif check in expected:
+            wanted = ", ".join(expected[check]) or "violations"
         else:
-            wanted = ", ".join(expected[check]) or "violations" if check in expected else "none"
+            wanted = "none"
         rows.append({"check": check, "expected": wanted, "violations": result.count,
                      "names": ", ".join(result.names), "verdict": verdict(expected, check,
                                                                           result.names)})
@@ -93,9 +95,11 @@ def overview(results: Results, scenarios: Mapping[str, Any]) -> pd.DataFrame:
         row = {check: table.loc[check, "violations"] if check in table.index else None
                for check in CHECKS}
         verdicts = set(table["verdict"])
-        row["verdict"] = (AS_EXPECTED if verdicts == {AS_EXPECTED} else
-                          "; ".join(f"{c}: {v}" for c, v in table["verdict"].items()
-                                    if v != AS_EXPECTED))
+        if verdicts in ({AS_EXPECTED}, {NOT_DECLARED}):
+            row["verdict"] = verdicts.pop()
+        else:
+            row["verdict"] = "; ".join(f"{c}: {v}" for c, v in table["verdict"].items()
+                                       if v != AS_EXPECTED)
         rows[run.scenario] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 

@@ -78,5 +78,7 @@ def test_overview_counts_and_verdicts(results):
     systematic = table.loc["feature_drift_systematic"]
     assert systematic["data-quality"] == 1
     assert "data-quality: unexpected violations" in systematic["verdict"]
+    assert "model-explainability" not in systematic["verdict"]  # that one went as declared
+    assert set(sections.overview(results, {})["verdict"]) == {"not declared"}
     assert sections.label_drift_overview(results).axes[0].get_xticklabels()[0].get_text() \
         == "baseline"
