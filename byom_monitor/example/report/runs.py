@@ -128,8 +128,11 @@ def _check_result(run: str, check: str, parameters: Mapping[str, str],
     violations = parameters.get(f"{check}-violations")
     if analysis is None and violations is None:
         return None  # the check was not part of this orchestration
-    if not analysis:
+    if analysis is None:
         raise ResultError(f"run {run!r} has no parameter '{check}-analysis'")
+    if not analysis:
+        raise ResultError(f"run {run!r}: '{check}-analysis' is empty (did the {check} check "
+                          f"fail? its status is in notebook 05)")
     found = read(violations)["violations"] if violations else []
     recorded = parameters.get(f"{check}-violation-count")
     if recorded not in (None, "") and int(float(recorded)) != len(found):

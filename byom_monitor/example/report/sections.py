@@ -179,8 +179,7 @@ def _charts(run: ScenarioRun, results: Results, expected: Mapping[str, Any] | No
             mq.analysis, base["model-quality-constraints"], mq.violations, title=title)))
         if _relevant("model-quality", run, expected):
             drawn.append(("label-rates", lambda: charts.label_drift(
-                {run.scenario: mq.analysis}, base["model-quality-statistics"],
-                {run.scenario: mq.violations})))
+                {run.scenario: mq.analysis}, base["model-quality-statistics"])))
     if _relevant("model-bias", run, expected):
         bias = checks["model-bias"]
         drawn.append(("bias-metrics", lambda: charts.bias_metrics(
@@ -216,7 +215,4 @@ def label_drift_overview(results: Results) -> Figure:
     """The original's label-drift chart, for every scenario of the last orchestration."""
     observed = {run.scenario: run.checks["model-quality"].analysis for run in results.runs
                 if "model-quality" in run.checks}
-    violations = {run.scenario: run.checks["model-quality"].violations for run in results.runs
-                  if "model-quality" in run.checks}
-    return charts.label_drift(observed, results.baselines["model-quality-statistics"],
-                              violations)
+    return charts.label_drift(observed, results.baselines["model-quality-statistics"])

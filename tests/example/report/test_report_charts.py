@@ -63,8 +63,6 @@ def test_every_chart_has_the_same_legend_colours(results):
                            base["model-explainability-analysis"], []),
         charts.feature_histogram(run.checks["data-quality"].analysis,
                                  base["data-quality-statistics"], "duration", []),
-        charts.label_drift({"x": run.checks["model-quality"].analysis},
-                           base["model-quality-statistics"]),
     ]
     expected = {"baseline": to_hex(BASELINE), "observed": OBSERVED,
                 "observed, violated": VIOLATED}
@@ -201,17 +199,16 @@ def test_shap_top_five_by_baseline_magnitude_sorted_with_ndcg():
     assert set(colours(unviolated.axes[0].containers[1])) == {OBSERVED}
 
 
-def test_label_drift_rates_and_marks():
+def test_label_drift_rates():
     baseline = model_statistics({}, matrix=((30, 10), (20, 40)))   # 60% good, 50% predicted
     drifted = model_statistics({}, matrix=((5, 5), (10, 80)))      # 90% good, 85% predicted
     assert charts.label_rates(baseline) == (0.6, 0.5)
-    violations = {"drifted": [{"metric_name": "accuracy_best_constant_classifier"}],
-                  "same": [{"metric_name": "accuracy"}]}
-    figure = charts.label_drift({"drifted": drifted, "same": baseline}, baseline, violations)
+    figure = charts.label_drift({"drifted": drifted, "same": baseline}, baseline)
     truth, predicted = figure.axes[0].containers
     assert [b.get_height() for b in truth] == pytest.approx([60, 90, 60])
     assert [b.get_height() for b in predicted] == pytest.approx([50, 85, 50])
-    assert colours(truth) == [to_hex(BASELINE), VIOLATED, OBSERVED]
+    assert colours(truth) == [to_hex(BASELINE), OBSERVED, OBSERVED]
+    assert legend_colours(figure) == {"baseline": to_hex(BASELINE), "observed": OBSERVED}
 
 
 def test_charts_are_plain_figures_not_registered_with_pyplot(results):

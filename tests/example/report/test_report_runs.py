@@ -64,6 +64,14 @@ def test_a_missing_analysis_parameter_is_named(folder):
                            document_reader(folder.path))
 
 
+def test_an_empty_analysis_parameter_says_the_check_may_have_failed(folder):
+    folder.parameters["run-control"]["model-quality-analysis"] = ""
+    with pytest.raises(ResultError, match="'model-quality-analysis' is empty \\(did the "
+                                          "model-quality check fail"):
+        last_orchestration(folder.config, folder.parameters.__getitem__,
+                           document_reader(folder.path))
+
+
 def test_a_count_that_does_not_match_the_violations_file_is_an_error(folder):
     folder.parameters["run-label_drift"]["model-quality-violation-count"] = "3"
     with pytest.raises(ResultError, match="recorded 3 violations, but .* holds 1"):
