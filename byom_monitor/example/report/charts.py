@@ -29,11 +29,12 @@ BASELINE, OBSERVED, VIOLATED, THRESHOLD = "#8c8c8c", "#2f6fb0", "#c62828", "#222
 MODEL_METRICS = ("precision", "recall", "accuracy", "auc", "f1")
 Violations = Sequence[Mapping[str, Any]]
 
+#: The legend entries, in their fixed order; made anew for every legend (artists are mutable).
 _HANDLES = {
-    "baseline": Patch(color=BASELINE, label="baseline"),
-    "observed": Patch(color=OBSERVED, label="observed"),
-    "violated": Patch(color=VIOLATED, label="observed, violated"),
-    "threshold": Line2D([], [], color=THRESHOLD, linestyle="--", label="threshold"),
+    "baseline": lambda: Patch(color=BASELINE, label="baseline"),
+    "observed": lambda: Patch(color=OBSERVED, label="observed"),
+    "violated": lambda: Patch(color=VIOLATED, label="observed, violated"),
+    "threshold": lambda: Line2D([], [], color=THRESHOLD, linestyle="--", label="threshold"),
 }
 
 
@@ -54,7 +55,7 @@ def _figure(title: str, width: float = 9, height: float = 4.5, *, left: float = 
 def _legend(axes: Any, *entries: str) -> None:
     """The fixed legend entries, always in the same order and colours."""
     order = [name for name in _HANDLES if name in entries]
-    axes.legend(handles=[_HANDLES[name] for name in order], loc="best", fontsize="small")
+    axes.legend(handles=[_HANDLES[name]() for name in order], loc="best", fontsize="small")
 
 
 def _observed_colours(names: Iterable[str], violated: set[str]) -> list[str]:
