@@ -1,3 +1,4 @@
+import io
 import math
 
 import numpy as np
@@ -219,3 +220,6 @@ def test_charts_are_plain_figures_not_registered_with_pyplot(results):
                                   model_constraints(), [])
     assert isinstance(figure, Figure) and plt.get_fignums() == before
     assert not math.isnan(np.sum([b.get_height() for b in figure.axes[0].containers[1]]))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg")  # as a web page would embed it
+    assert buffer.getvalue().lstrip().startswith(b"<?xml") and b"<svg" in buffer.getvalue()
