@@ -7,11 +7,11 @@ PY := $(VENV)/bin/python
 
 example: $(VENV)/.installed  ## prepare data + model, then run notebooks 01-06 headless (local backend)
 	$(PY) prep.py
-	$(PY) -m byom_monitor.run_notebooks
+	$(PY) -m byom_monitor.example.run_notebooks
 
 demo: $(VENV)/.installed  ## continuous monitoring: server, capture, replayed traffic, schedules, alert
 	test -f models/metadata.json || $(PY) prep.py
-	$(PY) -m byom_monitor.demo
+	$(PY) -m byom_monitor.example.demo
 
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest

@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 import prep
-from byom_monitor import storage
-from byom_monitor.config import Config, ConfigError
-from byom_monitor.credit_data import FEATURES, LABEL
-from byom_monitor.model import PREDICTION_COLUMN, PROBABILITY_COLUMN
+from byom_monitor.io import storage
+from byom_monitor.io.config import Config, ConfigError
+from byom_monitor.example.credit_data import FEATURES, LABEL
+from byom_monitor.example.model import PREDICTION_COLUMN, PROBABILITY_COLUMN
 
 Transform = Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")

@@ -26,11 +26,17 @@ from typing import Any
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from byom_monitor import storage
-from byom_monitor.credit_data import (
-    CATEGORICAL, COLUMNS, FEATURES, LABEL, NUMERIC, generate_synthetic, load_south_german_credit,
+from byom_monitor.io import storage
+from byom_monitor.example.credit_data import (
+    CATEGORICAL,
+    COLUMNS,
+    FEATURES,
+    LABEL,
+    NUMERIC,
+    generate_synthetic,
+    load_south_german_credit,
 )
-from byom_monitor.model import CreditRiskModel, classification_metrics, train_model
+from byom_monitor.example.model import CreditRiskModel, classification_metrics, train_model
 
 ROOT = Path(__file__).resolve().parent
 DATA_DIR = ROOT / "data"

@@ -23,7 +23,7 @@ ROW = b"4,24,2,3,1258,1,3,4,3,1,4,3,27,3,2,1,3,2,1,2\n"
 
 def library_rate(records: int = 100_000) -> float:
     sys.path.insert(0, str(ROOT))
-    from byom_monitor.capture import DataCapture
+    from byom_monitor.live.capture import DataCapture
 
     with tempfile.TemporaryDirectory() as folder:
         capture = DataCapture(folder, "credit-model", flush_records=5000)
@@ -38,7 +38,7 @@ def median_latency(capture_dir: str | None, requests: int = 2000) -> float:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "byom_monitor.server", "--model-dir", str(ROOT / "models"),
+    command = [sys.executable, "-m", "byom_monitor.live.server", "--model-dir", str(ROOT / "models"),
                "--port", str(port)] + (["--capture", capture_dir] if capture_dir else [])
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:

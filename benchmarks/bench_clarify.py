@@ -38,7 +38,7 @@ def shap_timing() -> float:
     import pandas as pd
 
     from byom_monitor.clarify.predictor import ModelFolderPredictor
-    from byom_monitor.shap import kernel_shap
+    from byom_monitor.engines.shap import kernel_shap
 
     frame = pd.concat([pd.read_csv(ROOT / "data" / f"{n}.csv") for n in ("train", "validation", "test")],
                       ignore_index=True).drop(columns="credit_risk")

@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 def stages(folder: Path) -> None:
     import generate_altered
     import prep
-    from byom_monitor import orchestrate, report, workflow
-    from byom_monitor.config import Config
+    from byom_monitor.example import orchestrate, report, workflow
+    from byom_monitor.io.config import Config
 
     config = Config(folder / "config.ini")
     config.set("monitoring", "model_dir", str(folder / "models"))
@@ -58,7 +58,7 @@ def whole_job(folder: Path) -> float:
         shutil.copy(name, folder / name.name)
     clock = time.perf_counter()
     subprocess.run([sys.executable, "prep.py"], cwd=folder, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "byom_monitor.run_notebooks"], cwd=folder, check=True,
+    subprocess.run([sys.executable, "-m", "byom_monitor.example.run_notebooks"], cwd=folder, check=True,
                    capture_output=True)
     return time.perf_counter() - clock
 

@@ -1,6 +1,6 @@
 """``python -m byom_monitor``: the same as the ``byom-monitor`` command."""
 import sys
 
-from .cli import main
+from byom_monitor.cli import main
 
 sys.exit(main())

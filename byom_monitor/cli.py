@@ -120,11 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .alerts import AlertError
-    from .analyzer import AnalyzerFailed
-    from .config import Config, ConfigError
-    from .schedule import ScheduleError
-    from .workflow import StepFailed
+    from byom_monitor.live.alerts import AlertError
+    from byom_monitor.analyzer import AnalyzerFailed
+    from byom_monitor.io.config import Config, ConfigError
+    from byom_monitor.live.schedule import ScheduleError
+    from byom_monitor.example.workflow import StepFailed
 
     try:
         return COMMANDS[args.command](args, Config(args.config))
@@ -139,7 +139,7 @@ def _print(value: Any) -> None:
 
 
 def _baseline(args: argparse.Namespace, config: Any) -> int:
-    from . import workflow
+    from byom_monitor.example import workflow
 
     print(f"building the {args.check} baseline ...", file=sys.stderr)
     if args.check == "data-quality":
@@ -154,7 +154,7 @@ def _baseline(args: argparse.Namespace, config: Any) -> int:
 
 
 def _check(args: argparse.Namespace, config: Any) -> int:
-    from .orchestrate import run_check
+    from byom_monitor.example.orchestrate import run_check
 
     result = run_check(config, args.check)
     print(result.outcome.message, file=sys.stderr)
@@ -164,7 +164,7 @@ def _check(args: argparse.Namespace, config: Any) -> int:
 
 
 def _serve(args: argparse.Namespace, config: Any) -> int:
-    from . import server
+    from byom_monitor.live import server
 
     argv = ["--model-dir", args.model_dir or config.model_dir, "--port", str(args.port),
             "--host", args.host, "--endpoint", args.endpoint,
@@ -180,8 +180,8 @@ def _serve(args: argparse.Namespace, config: Any) -> int:
 def _replay(args: argparse.Namespace, config: Any) -> int:
     import pandas as pd
 
-    from .model import CreditRiskModel
-    from .replay import replay
+    from byom_monitor.example.model import CreditRiskModel
+    from byom_monitor.live.replay import replay
 
     frame = pd.read_csv(args.data)
     features = CreditRiskModel.load(config.model_dir).features
@@ -197,8 +197,8 @@ def _replay(args: argparse.Namespace, config: Any) -> int:
 def _schedule(args: argparse.Namespace, config: Any) -> int:
     from sagemaker.model_monitor import CronExpressionGenerator
 
-    from .alerts import Alerter
-    from .schedule import Schedule, ScheduleStore, Scheduler, describe
+    from byom_monitor.live.alerts import Alerter
+    from byom_monitor.live.schedule import Schedule, ScheduleStore, Scheduler, describe
 
     store = ScheduleStore(config.database)
     if args.action == "create":
@@ -233,7 +233,7 @@ def _schedule(args: argparse.Namespace, config: Any) -> int:
 
 
 def _executions(args: argparse.Namespace, config: Any) -> int:
-    from .schedule import ScheduleStore
+    from byom_monitor.live.schedule import ScheduleStore
 
     for record in ScheduleStore(config.database).list_executions(args.schedule):
         print(f"{record.schedule}\t{record.scheduled_time}\t{record.status}\t{record.exit_message}")
@@ -241,7 +241,7 @@ def _executions(args: argparse.Namespace, config: Any) -> int:
 
 
 def _alert(args: argparse.Namespace, config: Any) -> int:
-    from .alerts import AlertRule, Alerter
+    from byom_monitor.live.alerts import AlertRule, Alerter
 
     alerter = Alerter(config.database)
     if args.alert_action == "create":
@@ -264,7 +264,7 @@ def _alert(args: argparse.Namespace, config: Any) -> int:
 def _report(args: argparse.Namespace, config: Any) -> int:
     from pathlib import Path
 
-    from . import report
+    from byom_monitor.example import report
 
     location = report.write_report(report.Results.load(config), Path(config.store) / "report")
     print(location)

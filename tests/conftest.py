@@ -45,8 +45,8 @@ def shared():
 
 @pytest.fixture
 def s3_bucket(monkeypatch):
-    """A moto S3 bucket used by byom_monitor.storage; yields its ``s3://`` root."""
-    from byom_monitor import storage
+    """A moto S3 bucket used by byom_monitor.io.storage; yields its ``s3://`` root."""
+    from byom_monitor.io import storage
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -62,7 +62,7 @@ def s3_bucket(monkeypatch):
 @pytest.fixture
 def example_config(prepared, tmp_path):
     """A config.ini pointing at the prepared model and data, results under tmp_path."""
-    from byom_monitor.config import Config
+    from byom_monitor.io.config import Config
 
     config = Config(tmp_path / "config.ini")
     config.set("monitoring", "model_dir", str(prepared["models"]))

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 import generate_altered
-from byom_monitor.credit_data import FEATURES, LABEL
+from byom_monitor.example.credit_data import FEATURES, LABEL
 
 
 @pytest.fixture

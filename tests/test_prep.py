@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 import prep
-from byom_monitor.credit_data import COLUMNS, FEATURES, LABEL, generate_synthetic
-from byom_monitor.model import CreditRiskModel, choose_threshold
+from byom_monitor.example.credit_data import COLUMNS, FEATURES, LABEL, generate_synthetic
+from byom_monitor.example.model import CreditRiskModel, choose_threshold
 
 
 def test_writes_the_expected_files(prepared):

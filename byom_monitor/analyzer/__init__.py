@@ -1,12 +1,21 @@
 """The Model Monitor analyzer: data-quality and model-quality baselines and checks,
 container-compatible."""
 
-from .api import (
-    AnalyzerFailed, Baseline, CheckResult, Constraints, ModelQualityStatistics, Statistics, Violations, check_data_quality, check_model_quality,
-    suggest_baseline, suggest_model_quality_baseline,
+from byom_monitor.analyzer.api import (
+    AnalyzerFailed,
+    Baseline,
+    CheckResult,
+    Constraints,
+    ModelQualityStatistics,
+    Statistics,
+    Violations,
+    check_data_quality,
+    check_model_quality,
+    suggest_baseline,
+    suggest_model_quality_baseline,
 )
-from ..outcome import Outcome
-from .contract import run_job
+from byom_monitor.analyzer.outcome import Outcome
+from byom_monitor.analyzer.contract import run_job
 
 __all__ = ["AnalyzerFailed", "Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
            "check_data_quality", "check_model_quality", "run_job", "suggest_baseline",

@@ -19,11 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from .. import storage
-from ..formats import load_json
-from ..outcome import Outcome
-from .contract import run_job
-from .model_quality import Attributes, evaluation_from_frame, textbook_r2
+from byom_monitor.io import storage
+from byom_monitor.io.formats import load_json
+from byom_monitor.analyzer.outcome import Outcome
+from byom_monitor.analyzer.contract import run_job
+from byom_monitor.analyzer.model_quality import Attributes, evaluation_from_frame, textbook_r2
 
 CSV_WITH_HEADER = {"csv": {"header": True, "output_columns_position": "START"}}
 
@@ -237,7 +237,7 @@ def _with_textbook_r2(statistics: ModelQualityStatistics, data: pd.DataFrame | s
         return statistics
     frame = data if isinstance(data, pd.DataFrame) else None
     if frame is None:
-        from ..datasets import DatasetFormat, read_chunks
+        from byom_monitor.io.datasets import DatasetFormat, read_chunks
 
         fmt = DatasetFormat.parse(dataset_format or CSV_WITH_HEADER)
         frame = pd.concat(c.frame for c in read_chunks(data, fmt))

@@ -21,14 +21,14 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .. import storage
-from ..datasets import DatasetError, DatasetFormat, parse_time, read_chunks
-from ..formats import FormatError, dumps_jackson, load_json
-from ..outcome import MESSAGE_FILE, Outcome, run_guarded
-from . import data_quality as dq
-from . import model_quality as mq
-from .ground_truth import GROUND_TRUTH_COLUMN, merge, parse_duration
-from .inputs import load_script, profile_dataset
+from byom_monitor.io import storage
+from byom_monitor.io.datasets import DatasetError, DatasetFormat, parse_time, read_chunks
+from byom_monitor.io.formats import FormatError, dumps_jackson, load_json
+from byom_monitor.analyzer.outcome import MESSAGE_FILE, Outcome, run_guarded
+from byom_monitor.analyzer import data_quality as dq
+from byom_monitor.analyzer import model_quality as mq
+from byom_monitor.analyzer.ground_truth import GROUND_TRUTH_COLUMN, merge, parse_duration
+from byom_monitor.analyzer.inputs import load_script, profile_dataset
 
 METRICS_DIR = "/opt/ml/output/metrics/cloudwatch"
 logger = logging.getLogger("byom_monitor.analyzer")

@@ -10,11 +10,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .. import datatypes as dt
-from ..drift import categorical_linf, chi_squared_p_value, numerical_distance
-from ..formats import FormatError, java_double, require
-from ..kll import DEFAULT_C, DEFAULT_K, KLLSketch
-from ..profile import ColumnState, DatasetProfile
+from byom_monitor.engines import datatypes as dt
+from byom_monitor.engines.drift import categorical_linf, chi_squared_p_value, numerical_distance
+from byom_monitor.io.formats import FormatError, java_double, require
+from byom_monitor.engines.kll import DEFAULT_C, DEFAULT_K, KLLSketch
+from byom_monitor.engines.profile import ColumnState, DatasetProfile
 
 DRIFT_METHODS = ("LInfinity", "ChiSquared")
 COMPARISON_METHODS = ("Robust", "Simple")

@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from .. import storage
-from ..datasets import DatasetError, data_files, parse_time, payload_rows, text_lines
+from byom_monitor.io import storage
+from byom_monitor.io.datasets import DatasetError, data_files, parse_time, payload_rows, text_lines
 
 GROUND_TRUTH_COLUMN = "groundTruth"
 _DURATION = re.compile(r"^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")

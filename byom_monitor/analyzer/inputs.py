@@ -1,6 +1,6 @@
 """Turning the dataset the container is pointed at into a profile.
 
-Without a record preprocessor the fast readers of :mod:`byom_monitor.datasets` are used. With
+Without a record preprocessor the fast readers of :mod:`byom_monitor.io.datasets` are used. With
 ``record_preprocessor_script`` every record goes through the user's ``preprocess_handler``
 (spec A.5): a raw line for CSV / JSON data, a :class:`CapturedData` object for capture data.
 The handler returns a flat ``{column: value}`` dict (columns are ordered by key, as the service
@@ -20,10 +20,15 @@ from typing import Any, Callable, Iterator
 
 import pandas as pd
 
-from ..datasets import (
-    Chunk, DatasetError, DatasetFormat, data_files, read_chunks, text_lines,
+from byom_monitor.io.datasets import (
+    Chunk,
+    DatasetError,
+    DatasetFormat,
+    data_files,
+    read_chunks,
+    text_lines,
 )
-from ..profile import DatasetProfile
+from byom_monitor.engines.profile import DatasetProfile
 
 RECORDS_PER_CHUNK = 50_000
 logger = logging.getLogger("byom_monitor.analyzer")

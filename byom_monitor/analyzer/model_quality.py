@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import model_metrics as mm
-from ..datasets import DatasetError
-from ..formats import FormatError, java_double, require
+from byom_monitor.engines import model_metrics as mm
+from byom_monitor.io.datasets import DatasetError
+from byom_monitor.io.formats import FormatError, java_double, require
 
 METRICS_KEY = {mm.BINARY: "binary_classification_metrics",
                mm.MULTICLASS: "multiclass_classification_metrics",

@@ -14,9 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from ..outcome import MESSAGE_FILE
-from ..config import Config
-from .job import CONFIG_PATH, DATA_PATH, OUTPUT_PATH, ClarifyJob, run_clarify
+from byom_monitor.analyzer.outcome import MESSAGE_FILE
+from byom_monitor.io.config import Config
+from byom_monitor.clarify.job import CONFIG_PATH, DATA_PATH, OUTPUT_PATH, ClarifyJob, run_clarify
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,12 +17,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import bias_metrics as bm
-from .. import storage
-from ..datasets import data_files
-from ..shap import kernel_shap
-from .config import AnalysisConfig, ClarifyError, Facet, is_continuous, positive_mask
-from .predictor import Predictor
+from byom_monitor.engines import bias_metrics as bm
+from byom_monitor.io import storage
+from byom_monitor.io.datasets import data_files
+from byom_monitor.engines.shap import kernel_shap
+from byom_monitor.clarify.config import (
+    AnalysisConfig,
+    ClarifyError,
+    Facet,
+    is_continuous,
+    positive_mask,
+)
+from byom_monitor.clarify.predictor import Predictor
 
 COUNT = "__rows__"
 

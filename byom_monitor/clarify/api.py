@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from .. import storage
-from ..outcome import Outcome
-from .job import ClarifyJob, run_clarify
-from .predictor import Predictor
+from byom_monitor.io import storage
+from byom_monitor.analyzer.outcome import Outcome
+from byom_monitor.clarify.job import ClarifyJob, run_clarify
+from byom_monitor.clarify.predictor import Predictor
 
 
 class ClarifyFailed(RuntimeError):

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..bias_metrics import POST_TRAINING, PRE_TRAINING
-from ..shap import AGGREGATIONS
+from byom_monitor.engines.bias_metrics import POST_TRAINING, PRE_TRAINING
+from byom_monitor.engines.shap import AGGREGATIONS
 
 DATASET_TYPES = ("text/csv", "application/jsonlines")
 #: smclarify: an integer column with at least this share of distinct values is continuous.

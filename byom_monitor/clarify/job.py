@@ -13,14 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import storage
-from ..datasets import DatasetError
-from ..formats import FormatError, dumps_clarify, load_json
-from ..outcome import MESSAGE_FILE, Outcome, run_guarded
-from .analysis import analysis_document, bias_report, load_analysis_config, read_dataset, shap_report
-from .checks import attribution_drift_violations, bias_drift_violations
-from .config import ClarifyError
-from .predictor import Predictor, resolve_predictor
+from byom_monitor.io import storage
+from byom_monitor.io.datasets import DatasetError
+from byom_monitor.io.formats import FormatError, dumps_clarify, load_json
+from byom_monitor.analyzer.outcome import MESSAGE_FILE, Outcome, run_guarded
+from byom_monitor.clarify.analysis import (
+    analysis_document,
+    bias_report,
+    load_analysis_config,
+    read_dataset,
+    shap_report,
+)
+from byom_monitor.clarify.checks import attribution_drift_violations, bias_drift_violations
+from byom_monitor.clarify.config import ClarifyError
+from byom_monitor.clarify.predictor import Predictor, resolve_predictor
 
 CONFIG_PATH = "/opt/ml/processing/input/config/analysis_config.json"
 DATA_PATH = "/opt/ml/processing/input/data"

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..model import CreditRiskModel
-from .config import ClarifyError
+from byom_monitor.example.model import CreditRiskModel
+from byom_monitor.clarify.config import ClarifyError
 
 HTTP_BATCH_ROWS = 1000
 HTTP_TIMEOUT_SECONDS = 30

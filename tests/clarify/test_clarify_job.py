@@ -10,7 +10,7 @@ import pytest
 from byom_monitor.clarify import ClarifyJob, ModelFolderPredictor, run_clarify
 from byom_monitor.clarify.__main__ import main
 from byom_monitor.clarify.checks import attribution_drift_violations, bias_drift_violations, ndcg
-from byom_monitor.model import CreditRiskModel
+from byom_monitor.example.model import CreditRiskModel
 
 FIXTURE = ("compat", "sagemaker-python-sdk-fixtures", "pipeline", "clarify_check_step")
 

@@ -1,0 +1,1 @@
+"""Continuous monitoring: data capture, model server, replay, schedules, alerts, dashboard."""

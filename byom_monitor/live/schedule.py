@@ -1,0 +1,410 @@
+"""Monitoring schedules for a model served anywhere: cron expressions as
+``sagemaker.model_monitor.CronExpressionGenerator`` writes them, one execution per window of
+captured traffic, kept in the SQLite store.
+
+An execution at scheduled time ``T`` analyses the captured data from the previous scheduled
+time to ``T`` (shifted by the schedule's start / end offsets, as model-quality schedules use them
+to wait for ground truth). Its row is written as ``InProgress`` before the job runs and updated
+after, so a scheduler that restarts after a crash re-runs the unfinished window and never a
+finished one, and runs every window it missed.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from contextlib import closing
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from byom_monitor.io import storage
+from byom_monitor.analyzer.ground_truth import parse_duration
+from byom_monitor.io.config import Config
+from byom_monitor.io.datasets import DatasetFormat, read_chunks
+from byom_monitor.session.jobs import JobInput, clarify_job, data_quality_job, model_quality_job
+from byom_monitor.session.runners import Execution, runner_for
+
+CHECK_TYPES = ("data-quality", "model-quality", "model-bias", "model-explainability")
+#: CloudWatch namespaces of endpoint monitoring (spec G.2).
+NAMESPACES = {"data-quality": "aws/sagemaker/Endpoints/data-metrics",
+              "model-quality": "aws/sagemaker/Endpoints/model-metrics",
+              "model-bias": "aws/sagemaker/Endpoints/bias-metrics",
+              "model-explainability": "aws/sagemaker/Endpoints/explainability-metrics"}
+TERMINAL = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
+GROUND_TRUTH_INPUT = "/opt/ml/processing/groundtruth"
+_NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7,
+          "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8,
+          "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12}
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be created or found."""
+
+
+# -- cron -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Cron:
+    """An AWS cron expression: ``cron(minutes hours day-of-month month day-of-week year)``;
+    ``*``, ``?``, numbers, names, ranges ``a-b``, steps ``a/n`` and lists."""
+
+    expression: str
+    fields: tuple[frozenset[int] | None, ...]
+
+    RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (1, 7), (1970, 2199))
+
+    @classmethod
+    def parse(cls, expression: str) -> "Cron":
+        found = re.fullmatch(r"\s*cron\((.*)\)\s*", expression)
+        parts = found.group(1).split() if found else []
+        if len(parts) != 6:
+            raise ScheduleError(f"{expression!r} is not an AWS cron expression such as "
+                                f"cron(0 * ? * * *)")
+        return cls(expression, tuple(_field(p, lo, hi, expression)
+                                     for p, (lo, hi) in zip(parts, cls.RANGES)))
+
+    def matches(self, when: datetime) -> bool:
+        values = (when.minute, when.hour, when.day, when.month, when.isoweekday() % 7 + 1,
+                  when.year)
+        return all(f is None or v in f for f, v in zip(self.fields, values))
+
+    def between(self, after: datetime, until: datetime) -> list[datetime]:
+        """Matching whole minutes in (after, until]."""
+        moment = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        times = []
+        while moment <= until:
+            if self.matches(moment):
+                times.append(moment)
+            moment += timedelta(minutes=1)
+        return times
+
+
+def _field(text: str, low: int, high: int, expression: str) -> frozenset[int] | None:
+    if text in ("*", "?"):
+        return None
+    values: set[int] = set()
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if base in ("*", ""):
+            start, end = low, high
+        elif "-" in base:
+            start, end = (_number(v, expression) for v in base.split("-", 1))
+        else:
+            start = _number(base, expression)
+            end = high if step else start
+        values.update(range(start, end + 1, int(step) if step else 1))
+    if not values or min(values) < low or max(values) > high:
+        raise ScheduleError(f"{expression!r}: field {text!r} is outside {low}-{high}")
+    return frozenset(values)
+
+
+def _number(text: str, expression: str) -> int:
+    text = text.upper()
+    if text in _NAMES:
+        return _NAMES[text]
+    if not text.isdigit():
+        raise ScheduleError(f"{expression!r}: {text!r} is not a number")
+    return int(text)
+
+
+# -- schedules ------------------------------------------------------------------------------------
+@dataclass
+class Schedule:
+    name: str
+    check: str
+    cron: str
+    endpoint: str
+    capture: str                      # capture destination (the server's --capture)
+    variant: str = "AllTraffic"
+    ground_truth: str | None = None   # ground-truth JSON Lines (model quality)
+    start_offset: str | None = None   # ISO-8601 durations, e.g. -PT1H
+    end_offset: str | None = None
+    status: str = "Scheduled"
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+
+    def __post_init__(self) -> None:
+        if self.check not in CHECK_TYPES:
+            raise ScheduleError(f"check must be one of {CHECK_TYPES}, got {self.check!r}")
+        if not re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", self.name):
+            raise ScheduleError(f"schedule name {self.name!r}: letters, digits and hyphens")
+        Cron.parse(self.cron)
+        if self.check == "model-quality" and not self.ground_truth:
+            raise ScheduleError("a model-quality schedule needs the ground-truth location")
+        for offset in (self.start_offset, self.end_offset):
+            if offset:
+                parse_duration(offset, "offset")
+
+
+@dataclass
+class ExecutionRecord:
+    schedule: str
+    scheduled_time: str
+    status: str
+    exit_message: str = ""
+    failure_reason: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+class ScheduleStore:
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS schedules (name TEXT PRIMARY KEY, definition TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS executions (
+        schedule TEXT NOT NULL, scheduled_time TEXT NOT NULL, status TEXT NOT NULL,
+        exit_message TEXT, failure_reason TEXT, outputs TEXT, metrics TEXT,
+        PRIMARY KEY (schedule, scheduled_time));
+    """
+
+    def __init__(self, database: str | Path) -> None:
+        self.database = Path(database)
+        self.database.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._db()) as db, db:
+            db.executescript(self.SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.database, timeout=30)
+
+    def create(self, schedule: Schedule) -> Schedule:
+        with closing(self._db()) as db, db:
+            try:
+                db.execute("INSERT INTO schedules VALUES (?, ?)",
+                           (schedule.name, json.dumps(asdict(schedule))))
+            except sqlite3.IntegrityError:
+                raise ScheduleError(f"a schedule named {schedule.name!r} exists") from None
+        return schedule
+
+    def get(self, name: str) -> Schedule:
+        with closing(self._db()) as db:
+            row = db.execute("SELECT definition FROM schedules WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise ScheduleError(f"no schedule named {name!r}")
+        return Schedule(**json.loads(row[0]))
+
+    def list(self) -> list[Schedule]:
+        with closing(self._db()) as db:
+            rows = db.execute("SELECT definition FROM schedules ORDER BY name").fetchall()
+        return [Schedule(**json.loads(r[0])) for r in rows]
+
+    def set_status(self, name: str, status: str) -> None:
+        schedule = replace(self.get(name), status=status)
+        with closing(self._db()) as db, db:
+            db.execute("UPDATE schedules SET definition = ? WHERE name = ?",
+                       (json.dumps(asdict(schedule)), name))
+
+    def delete(self, name: str) -> None:
+        self.get(name)
+        with closing(self._db()) as db, db:
+            db.execute("DELETE FROM executions WHERE schedule = ?", (name,))
+            db.execute("DELETE FROM schedules WHERE name = ?", (name,))
+
+    def save(self, record: ExecutionRecord) -> None:
+        with closing(self._db()) as db, db:
+            db.execute("INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (record.schedule, record.scheduled_time, record.status,
+                        record.exit_message, record.failure_reason, json.dumps(record.outputs),
+                        json.dumps(record.metrics)))
+
+    def list_executions(self, name: str | None = None) -> list[ExecutionRecord]:
+        query, parameters = "SELECT * FROM executions", ()
+        if name:
+            query, parameters = query + " WHERE schedule = ?", (name,)
+        with closing(self._db()) as db:
+            rows = db.execute(query + " ORDER BY scheduled_time", parameters).fetchall()
+        return [ExecutionRecord(r[0], r[1], r[2], r[3] or "", r[4], json.loads(r[5] or "{}"),
+                                json.loads(r[6] or "{}")) for r in rows]
+
+    def latest(self, name: str) -> ExecutionRecord | None:
+        finished = [e for e in self.list_executions(name) if e.status in TERMINAL]
+        return finished[-1] if finished else None
+
+    def latest_violations(self, name: str) -> list[dict[str, Any]]:
+        """The violations of the schedule's latest finished execution (like the SDK's
+        ``latest_monitoring_constraint_violations``); empty when it found none."""
+        location = (self.latest(name) or ExecutionRecord(name, "", "")).outputs.get(
+            "constraint_violations.json")
+        return json.loads(storage.read_text(location))["violations"] if location else []
+
+    def latest_statistics(self, name: str) -> dict[str, Any] | None:
+        """statistics.json (or Clarify's analysis.json) of the latest finished execution."""
+        outputs = (self.latest(name) or ExecutionRecord(name, "", "")).outputs
+        location = outputs.get("statistics.json") or outputs.get("analysis.json")
+        return json.loads(storage.read_text(location)) if location else None
+
+
+# -- running windows ------------------------------------------------------------------------------
+class Scheduler:
+    """Runs the due executions of every schedule (``run_due``), with an injectable clock."""
+
+    def __init__(self, config: Config, store: ScheduleStore | None = None,
+                 on_execution: Callable[[Schedule, ExecutionRecord], None] | None = None) -> None:
+        self.config = config
+        self.store = store or ScheduleStore(config.database)
+        self.runner = runner_for(config)  # one per scheduler: on AWS it holds a session
+        self.on_execution = on_execution
+
+    def run_due(self, now: datetime) -> list[ExecutionRecord]:
+        done = []
+        for schedule in self.store.list():
+            if schedule.status != "Scheduled":
+                continue
+            finished = {e.scheduled_time for e in self.store.list_executions(schedule.name)
+                        if e.status in TERMINAL}
+            created = datetime.fromisoformat(schedule.created)
+            for scheduled in Cron.parse(schedule.cron).between(created, now):
+                key = scheduled.isoformat()
+                if key not in finished:
+                    done.append(self.run_window(schedule, scheduled))
+        return done
+
+    def run_window(self, schedule: Schedule, scheduled: datetime) -> ExecutionRecord:
+        record = ExecutionRecord(schedule.name, scheduled.isoformat(), "InProgress")
+        self.store.save(record)
+        try:
+            execution = self._execute(schedule, scheduled)
+            record.status, record.exit_message = execution.status, execution.exit_message
+            record.failure_reason, record.outputs = execution.failure_reason, execution.outputs
+            record.metrics = _metrics(execution)
+            record.metrics.update(_endpoint_metrics(self.config.database, schedule.endpoint,
+                                                    *self._window(schedule, scheduled)))
+        except Exception as exc:  # an execution fails; the scheduler goes on
+            record.status, record.exit_message = "Failed", f"Failed: {exc}"
+            record.failure_reason = str(exc)
+        self.store.save(record)
+        if record.metrics:
+            self.runner.publish_metrics(
+                NAMESPACES[schedule.check],
+                {"Endpoint": schedule.endpoint, "MonitoringSchedule": schedule.name},
+                record.metrics, scheduled)
+        if self.on_execution is not None:
+            self.on_execution(schedule, record)
+        return record
+
+    def _window(self, schedule: Schedule, scheduled: datetime) -> tuple[datetime, datetime]:
+        cron = Cron.parse(schedule.cron)
+        previous = next((t for t in reversed(cron.between(scheduled - timedelta(days=31),
+                                                          scheduled - timedelta(minutes=1)))),
+                        scheduled - timedelta(hours=1))
+        start, end = previous, scheduled
+        if schedule.start_offset:
+            start += parse_duration(schedule.start_offset, "start_offset")
+        if schedule.end_offset:
+            end += parse_duration(schedule.end_offset, "end_offset")
+        return start, end
+
+    def _execute(self, schedule: Schedule, scheduled: datetime) -> Execution:
+        config = self.config
+        start, end = self._window(schedule, scheduled)
+        capture = storage.join(schedule.capture, schedule.endpoint, schedule.variant)
+        output = storage.join(config.store, "monitoring", schedule.name,
+                              scheduled.strftime("%Y/%m/%d/%H"))
+        window = {"start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "end_time": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "sagemaker_endpoint_name": schedule.endpoint,
+                  "sagemaker_monitoring_schedule_name": schedule.name,
+                  "publish_cloudwatch_metrics": "Enabled"}
+        hours = _hours(start, end)
+        if schedule.check == "data-quality":
+            job = data_quality_job(capture, output,
+                                   constraints=config.get_baseline("data-quality-constraints"),
+                                   statistics=config.get_baseline("data-quality-statistics"))
+            fmt = {"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}}
+            job = replace(job, environment={**job.environment, **window,
+                                            "dataset_format": json.dumps(fmt)},
+                          inputs=_only_hours(job.inputs, hours))
+        elif schedule.check == "model-quality":
+            attributes = {"problem_type": "BinaryClassification", "probability_attribute": "0",
+                          "probability_threshold_attribute": str(_threshold(config))}
+            job = model_quality_job(capture, output, attributes,
+                                    constraints=config.get_baseline("model-quality-constraints"))
+            job = replace(job, environment={
+                **job.environment, **window, "ground_truth_source": GROUND_TRUTH_INPUT,
+                "dataset_format": json.dumps({"sagemakerCaptureJson": {}})},
+                inputs=_only_hours(job.inputs, hours)
+                + (JobInput("ground_truth", schedule.ground_truth, GROUND_TRUTH_INPUT),))
+        else:
+            dataset = storage.join(output, "input", "captured.csv")
+            _captured_as_csv(capture, start, end, config, dataset)
+            job = clarify_job(schedule.check, config.get_baseline(f"{schedule.check}-analysis_config"),
+                              dataset, output,
+                              baseline_analysis=config.get_baseline(f"{schedule.check}-analysis"))
+        return self.runner.run(job)
+
+
+def _hours(start: datetime, end: datetime) -> tuple[str, ...]:
+    """The capture hour folders (yyyy/mm/dd/hh) that hold records of [start, end)."""
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    folders = []
+    while hour < end:
+        folders.append(hour.strftime("%Y/%m/%d/%H"))
+        hour += timedelta(hours=1)
+    return tuple(folders)
+
+
+def _only_hours(inputs: tuple[JobInput, ...], hours: tuple[str, ...]) -> tuple[JobInput, ...]:
+    """The capture input restricted to the window's hours (the baselines stay whole)."""
+    return tuple(replace(i, include=hours) if i.name == "baseline_dataset_input" else i
+                 for i in inputs)
+
+
+def _threshold(config: Config) -> float:
+    return json.loads(storage.read_text(storage.join(config.model_dir, "metadata.json")))["threshold"]
+
+
+def _captured_as_csv(capture: str, start: datetime, end: datetime, config: Config,
+                     target: str) -> None:
+    """The window's captured requests as a CSV with the training headers and the model's
+    predicted label as the label column (as the example's bias / explainability data)."""
+    train_headers = list(pd.read_csv(storage.join(config.data_dir, "train.csv"), nrows=0).columns)
+    chunks = [c.frame for c in read_chunks(capture, DatasetFormat("capture"), start=start, end=end)]
+    if not chunks:
+        raise ValueError(f"{capture}: no captured records between {start} and {end}")
+    frame = pd.concat(chunks, ignore_index=True)
+    predicted = (frame.iloc[:, 0].astype(float) > _threshold(config)).astype(int)
+    data = frame.iloc[:, 1:]
+    data.columns = train_headers[:-1]
+    storage.write_text(target, data.assign(**{train_headers[-1]: predicted}).to_csv(index=False))
+
+
+def _endpoint_metrics(database: str, endpoint: str, start: datetime,
+                      end: datetime) -> dict[str, float]:
+    """The endpoint's operational metrics (model server) summed over the window, if recorded."""
+    with closing(sqlite3.connect(database, timeout=30)) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'endpoint_metrics'").fetchone():
+            return {}
+        row = db.execute(
+            "SELECT SUM(invocations), SUM(errors_4xx), SUM(errors_5xx) FROM endpoint_metrics "
+            "WHERE endpoint = ? AND minute >= ? AND minute < ?",
+            (endpoint, start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M"))).fetchone()
+    if row[0] is None:
+        return {}
+    return {"invocations": float(row[0]), "errors_4xx": float(row[1]), "errors_5xx": float(row[2])}
+
+
+def _metrics(execution: Execution) -> dict[str, float]:
+    """The execution's CloudWatch-style metrics, and its violation count."""
+    values: dict[str, float] = {"violations": 0.0}
+    violations = execution.output("constraint_violations.json")
+    if violations:
+        values["violations"] = float(len(json.loads(storage.read_text(violations))["violations"]))
+    for name, location in execution.outputs.items():
+        if name.endswith("metrics.jsonl"):
+            for line in storage.read_text(location).splitlines():
+                datum = json.loads(line)
+                if "Value" in datum:
+                    values[datum["MetricName"]] = float(datum["Value"])
+    statistics = execution.output("statistics.json")
+    if statistics:
+        document = json.loads(storage.read_text(statistics))
+        block = next((v for k, v in document.items() if k.endswith("_metrics")), {})
+        for name, metric in block.items():
+            if isinstance(metric, dict) and isinstance(metric.get("value"), float):
+                values[name] = metric["value"]
+    return values
+
+
+def describe(schedule: Schedule, store: ScheduleStore) -> dict[str, Any]:
+    latest = store.latest(schedule.name)
+    return {**asdict(schedule), "last_execution": asdict(latest) if latest else None}

@@ -1,1 +1,0 @@
-"""Files shipped inside the SageMaker model package (see :mod:`byom_monitor.sagemaker_model`)."""

@@ -1,0 +1,87 @@
+import pytest
+
+import generate_altered
+from byom_monitor.example import workflow
+
+
+@pytest.fixture
+def config(example_config):
+    return example_config
+
+
+def test_baseline_then_check_records_every_location(config):
+    baseline = workflow.data_quality_baseline(config)
+    assert config.get_baseline("data-quality-statistics") == baseline.statistics.location
+    assert config.get_baseline("data-quality-constraints").endswith("constraints.json")
+    generate_altered.main("default", config=config)
+    result = workflow.data_quality_check(config)
+    assert config.get_baseline("data-quality-violations") == result.violations.location
+    flagged = result.violations.to_df()
+    assert ("amount", "baseline_drift_check") in set(
+        zip(flagged["feature_name"], flagged["constraint_check_type"]))
+
+
+def test_unaltered_training_data_raises_no_violation(config, prepared):
+    workflow.data_quality_baseline(config)
+    config.save_dataset("data-quality-modified-data", str(prepared["data"] / "train_data_no_target.csv"))
+    assert workflow.data_quality_check(config).status == "Completed"
+
+
+def test_a_failing_step_says_which_and_why(config, prepared):
+    workflow.data_quality_baseline(config)
+    config.save_dataset("data-quality-modified-data", str(prepared["base"] / "missing.csv"))
+    with pytest.raises(workflow.StepFailed, match="data-quality-check .*missing.csv"):
+        workflow.data_quality_check(config)
+
+
+def test_model_quality_baseline_is_held_out_and_reviewed_before_checks(config):
+    baseline = workflow.model_quality_baseline(config)
+    assert config.get_baseline("model-quality-constraints") == baseline.constraints.location
+    assert config.get_baseline("model-quality-baseline-data").endswith(
+        "validation_data_with_prediction.csv")
+    rules = baseline.constraints.body_dict["binary_classification_constraints"]
+    assert rules["accuracy"]["comparison_operator"] == "LessThanThreshold"
+    review = workflow.review_model_quality(config)
+    assert (review.loc["accuracy", "edited"] < review.loc["accuracy", "suggested"])
+    assert "reviewed" in config.get_baseline("model-quality-constraints")
+    assert config.get_baseline("model-quality-suggested-constraints") == \
+        baseline.constraints.location
+    generate_altered.main("control", config=config)
+    assert workflow.model_quality_check(config).status == "Completed"
+    generate_altered.main("concept_drift", config=config)
+    result = workflow.model_quality_check(config)
+    assert result.status == "CompletedWithViolations"
+    assert "precision" in set(result.violations.to_df()["metric_name"])
+    assert config.get_baseline("model-quality-violations") == result.violations.location
+
+
+def test_a_check_before_notebook_01_says_to_run_it(config):
+    generate_altered.main("control", config=config)
+    with pytest.raises(workflow.StepFailed, match="no baseline 'data-quality-constraints' yet: "
+                                                  "run notebook 01_create_baselines.ipynb first"):
+        workflow.data_quality_check(config)
+
+
+def test_clarify_baselines_and_checks(config):
+    bias = workflow.clarify_baseline(config, "model-bias")
+    assert set(bias.bias_df()["stage"]) == {"pre_training", "post_training"}
+    assert config.get_baseline("model-bias-analysis_config").endswith("analysis_config.json")
+    explainability = workflow.clarify_baseline(config, "model-explainability")
+    assert len(explainability.shap_df()) == 20
+    review = workflow.review_bias(config, samples=20)
+    assert set(review["metric"]) >= {"DPPL", "DI"}
+    assert "reviewed" in config.get_baseline("model-bias-analysis")
+    generate_altered.main("control", config=config)
+    assert workflow.clarify_check(config, "model-bias").status == "Completed"
+    generate_altered.main("bias_drift", config=config)
+    drift = workflow.clarify_check(config, "model-bias")
+    assert "DPPL" in set(drift.violations_df()["metric_name"])
+    generate_altered.main("explainability_drift", config=config)
+    attribution = workflow.clarify_check(config, "model-explainability")
+    assert attribution.violations_df()["constraint_check_type"].tolist() == [
+        "feature_attribution_drift_check"]
+    assert config.get_baseline("model-explainability-violations") == attribution.location(
+        "constraint_violations.json")
+    generate_altered.main("default", config=config)
+    assert workflow.clarify_check(config, "model-explainability").status == "Completed"
+    assert config.get_baseline("model-explainability-violations") == ""

@@ -1,0 +1,174 @@
+"""Schedules: cron, windows, store, the scheduler's restart rules, and the integration test of
+issue 7 (server, replay, schedules over several windows, stored metrics, a webhook alert)."""
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pandas as pd
+import pytest
+
+from byom_monitor.example import workflow
+from byom_monitor.live.alerts import AlertRule, Alerter
+from byom_monitor.live.capture import DataCapture
+from byom_monitor.live.replay import replay
+from byom_monitor.live.schedule import Cron, Schedule, ScheduleError, ScheduleStore, Scheduler
+from byom_monitor.live.server import OperationalMetrics, make_app, serve
+
+START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def test_cron_from_the_sdk_generator():
+    from sagemaker.model_monitor import CronExpressionGenerator as Cron_
+
+    hourly = Cron.parse(Cron_.hourly())
+    assert hourly.between(START, START + timedelta(hours=3)) == [
+        START + timedelta(hours=h) for h in (1, 2, 3)]
+    daily = Cron.parse(Cron_.daily(5))
+    assert daily.between(START, START + timedelta(days=2)) == [
+        START.replace(hour=5), START.replace(day=2, hour=5)]
+    every_six = Cron.parse(Cron_.daily_every_x_hours(6, 2))
+    assert [t.hour for t in every_six.between(START, START + timedelta(days=1))] == [2, 8, 14, 20]
+    weekdays = Cron.parse("cron(30 9 ? * MON-FRI *)")
+    assert len(weekdays.between(START, START + timedelta(days=7))) == 5  # 2024-01-01 is a Monday
+    for bad in ("0 * * * *", "cron(0 25 ? * * *)", "cron(x * ? * * *)"):
+        with pytest.raises(ScheduleError):
+            Cron.parse(bad)
+
+
+def test_schedule_store_round_trip(tmp_path):
+    store = ScheduleStore(tmp_path / "s.sqlite")
+    store.create(Schedule("dq", "data-quality", "cron(0 * ? * * *)", "ep", "capture"))
+    with pytest.raises(ScheduleError, match="exists"):
+        store.create(Schedule("dq", "data-quality", "cron(0 * ? * * *)", "ep", "capture"))
+    with pytest.raises(ScheduleError, match="ground-truth"):
+        Schedule("mq", "model-quality", "cron(0 * ? * * *)", "ep", "capture")
+    store.set_status("dq", "Stopped")
+    assert store.get("dq").status == "Stopped" and [s.name for s in store.list()] == ["dq"]
+    store.delete("dq")
+    with pytest.raises(ScheduleError, match="no schedule named 'dq'"):
+        store.get("dq")
+
+
+@pytest.fixture
+def monitored(example_config, prepared, tmp_path):
+    """Baselines, a served model with capture, 2 hours of normal then 2 of drifted traffic."""
+    workflow.data_quality_baseline(example_config)
+    workflow.model_quality_baseline(example_config)
+    capture = DataCapture(str(tmp_path / "capture"), "credit-model", flush_seconds=0.2)
+    metrics = OperationalMetrics(example_config.database, "credit-model")
+    server = serve(make_app(prepared["models"], capture=capture, metrics=metrics,
+                            simulated_time=True), port=0)
+    url = f"http://127.0.0.1:{server.server_port}/invocations"
+    train = pd.read_csv(prepared["data"] / "train.csv")
+    features = [c for c in train.columns if c != "credit_risk"]
+    every = timedelta(seconds=7200 / len(train))  # each replay spans two hours
+    replay(url, train, features, start=START, interval=every, label="credit_risk",
+           ground_truth=str(tmp_path / "truth"), clients=4, prefix="normal")
+    replay(url, train.assign(duration=train["duration"] + 24), features,
+           start=START + timedelta(hours=2), interval=every, label="credit_risk",
+           ground_truth=str(tmp_path / "truth"), clients=4, prefix="drifted")
+    server.shutdown()
+    capture.close()
+    metrics.flush()
+    return example_config, tmp_path
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_scheduled_windows_metrics_and_alerts(monitored):
+    config, folder = monitored
+    store = ScheduleStore(config.database)
+    for schedule in (
+            Schedule("dq-hourly", "data-quality", "cron(0 * ? * * *)", "credit-model",
+                     str(folder / "capture"), created=START.isoformat()),
+            Schedule("mq-hourly", "model-quality", "cron(0 * ? * * *)", "credit-model",
+                     str(folder / "capture"), ground_truth=str(folder / "truth"),
+                     created=START.isoformat())):
+        store.create(schedule)
+    receiver = HTTPServer(("127.0.0.1", 0), type("R", (_Receiver,), {"received": []}))
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    alerter = Alerter(config.database, backoff_seconds=0.01)
+    alerter.add(AlertRule("duration-drift", "webhook",
+                          f"http://127.0.0.1:{receiver.server_port}/alerts",
+                          metric="feature_baseline_drift_duration", threshold=0.1))
+    scheduler = Scheduler(config, store, on_execution=alerter.handle)
+    try:
+        first = scheduler.run_due(START + timedelta(hours=2, minutes=30))  # windows 1-2
+        later = scheduler.run_due(START + timedelta(hours=4))              # windows 3-4
+    finally:
+        receiver.shutdown()
+    dq = [e for e in store.list_executions("dq-hourly")]
+    assert [e.status for e in dq] == ["Completed", "Completed", "CompletedWithViolations",
+                                      "CompletedWithViolations"]
+    assert len(first) == 4 and len(later) == 4  # nothing repeated, nothing skipped
+    assert all(e.metrics["feature_baseline_drift_duration"] > 0.1 for e in dq[2:])
+    assert all(e.metrics["feature_baseline_drift_duration"] <= 0.1 for e in dq[:2])
+    assert sum(e.metrics["invocations"] for e in dq) == 1400  # the server's own counts
+    assert all(e.metrics["errors_5xx"] == 0 for e in dq)
+    mq = store.list_executions("mq-hourly")
+    assert all(e.status != "Failed" and 0 < e.metrics["accuracy"] <= 1 for e in mq)
+    assert [v["feature_name"] for v in store.latest_violations("dq-hourly")] == ["duration"]
+    assert store.latest_statistics("mq-hourly")["binary_classification_metrics"]["accuracy"]
+    alerts = receiver.RequestHandlerClass.received
+    assert sorted(a["scheduled_time"] for a in alerts) == [
+        (START + timedelta(hours=h)).isoformat() for h in (3, 4)]
+    assert alerts[0]["reason"].startswith("feature_baseline_drift_duration = ")
+    assert all(d["ok"] for d in alerter.deliveries())
+
+
+def test_killed_scheduler_finishes_every_window_exactly_once(monitored, tmp_path):
+    config, folder = monitored
+    store = ScheduleStore(config.database)
+    store.create(Schedule("dq-15min", "data-quality", "cron(0/15 * ? * * *)", "credit-model",
+                          str(folder / "capture"), created=START.isoformat()))
+    now = START + timedelta(hours=4)
+    command = [sys.executable, "-m", "byom_monitor", "--config", str(config.path),
+               "schedule", "run", "--now", now.isoformat()]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if sum(e.status == "CompletedWithViolations" or e.status == "Completed"
+               for e in store.list_executions("dq-15min")) >= 3:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished_before = {e.scheduled_time for e in store.list_executions("dq-15min")
+                       if e.status != "InProgress"}
+    assert 3 <= len(finished_before) < 16  # killed mid-run
+    rerun = Scheduler(config, store).run_due(now)
+    windows = {(START + timedelta(minutes=15 * i)).isoformat() for i in range(1, 17)}
+    assert {r.scheduled_time for r in rerun} == windows - finished_before  # no repeats
+    executions = store.list_executions("dq-15min")
+    assert {e.scheduled_time for e in executions} == windows and len(executions) == 16
+    assert all(e.status in ("Completed", "CompletedWithViolations") for e in executions)
+
+
+def test_bias_schedule_analyses_the_captured_window(monitored):
+    config, folder = monitored
+    workflow.clarify_baseline(config, "model-bias")
+    store = ScheduleStore(config.database)
+    store.create(Schedule("bias-2h", "model-bias", "cron(0 0/2 ? * * *)", "credit-model",
+                          str(folder / "capture"), created=START.isoformat()))
+    records = Scheduler(config, store).run_due(START + timedelta(hours=4))
+    assert [r.status for r in records] != [] and all(r.status != "Failed" for r in records)
+    captured = pd.read_csv(folder / "results" / "monitoring" / "bias-2h" / "2024" / "01" / "01"
+                           / "04" / "input" / "captured.csv")
+    assert len(captured) == 700 and list(captured.columns)[-1] == "credit_risk"
+    analysis = json.loads(open(records[-1].outputs["analysis.json"]).read())
+    assert "post_training_bias_metrics" in analysis
