@@ -29,6 +29,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "model_dir": "models",
         "data_dir": "data",
         "database": "results/monitor.sqlite",
+        "local_s3": "results/s3",
     },
     "predictors": {},
     "BASELINES": {},
@@ -109,6 +110,16 @@ class Config:
         value = self.get("monitoring", "database", DEFAULTS["monitoring"]["database"])
         if storage.is_s3(value):
             raise ConfigError(f"{self.path}: [monitoring] database must be a local file, "
+                              f"got {value}")
+        return self._location(value)
+
+    @property
+    def local_s3(self) -> str:
+        """The folder holding the local backend's S3 (``s3://bucket/key`` is
+        ``<local_s3>/bucket/key``)."""
+        value = self.get("monitoring", "local_s3", DEFAULTS["monitoring"]["local_s3"])
+        if storage.is_s3(value):
+            raise ConfigError(f"{self.path}: [monitoring] local_s3 must be a local folder, "
                               f"got {value}")
         return self._location(value)
 

@@ -15,17 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 from byom_monitor.io import storage
-from byom_monitor.analyzer.contract import run_job
-from byom_monitor.clarify.job import ClarifyJob, run_clarify
 from byom_monitor.io.config import Config
-from byom_monitor.session.jobs import (
-    CLARIFY,
-    CLARIFY_CONFIG_INPUT,
-    CLARIFY_DATA_INPUT,
-    PROCESSING,
-    JobInput,
-    ProcessingJob,
-)
+from byom_monitor.session.jobs import JobInput, ProcessingJob
+from byom_monitor.local_sagemaker.staging import run_staged, stage_files, staged_path
 from byom_monitor.analyzer.outcome import Outcome
 
 
@@ -87,7 +79,7 @@ class LocalRunner:
             outputs = {}
             if outcome.ok:
                 for output in job.outputs:
-                    for location in storage.copy_tree(self._local(root, output.source),
+                    for location in storage.copy_tree(staged_path(root, output.source),
                                                       output.destination):
                         outputs[location.replace("\\", "/").rsplit("/", 1)[-1]] = location
                 metrics = root / "output" / "metrics" / "cloudwatch"
@@ -112,34 +104,15 @@ class LocalRunner:
 
     def _run_staged(self, job: ProcessingJob, root: Path) -> Outcome:
         for channel in job.inputs:
-            target = self._local(root, channel.destination)
-            target.mkdir(parents=True, exist_ok=True)
             sources = input_files(channel)
             if not sources:
                 return Outcome("Failed", f"Failed: input {channel.name}: nothing at "
                                          f"{channel.source}")
-            base = str(channel.source).rstrip("/")
-            for source in sources:
-                relative = source[len(base):].lstrip("/\\") or Path(source).name
-                storage.copy(source, target / relative)
+            stage_files(sources, channel.source, staged_path(root, channel.destination))
         for output in job.outputs:
-            self._local(root, output.source).mkdir(parents=True, exist_ok=True)
-        environment = {key: str(self._local(root, value)) if value.startswith(PROCESSING)
-                       else value for key, value in job.environment.items()}
-        message = str(root / "output" / "message")
-        if job.image == CLARIFY:
-            config_folder = self._local(root, CLARIFY_CONFIG_INPUT)
-            clarify = ClarifyJob(str(config_folder / "analysis_config.json"),
-                                 str(self._local(root, CLARIFY_DATA_INPUT)),
-                                 str(self._local(root, job.outputs[0].source)),
-                                 environment.get("baseline_constraints"), self.predictors)
-            return run_clarify(clarify, message_file=message)
-        return run_job(environment, message_file=message,
-                       metrics_dir=str(root / "output" / "metrics" / "cloudwatch"))
-
-    @staticmethod
-    def _local(root: Path, container_path: str) -> Path:
-        return root / container_path.removeprefix("/opt/ml/").lstrip("/")
+            staged_path(root, output.source).mkdir(parents=True, exist_ok=True)
+        return run_staged(job.image, root, job.environment, job.outputs[0].source,
+                          self.predictors)
 
 
 def input_files(channel: JobInput) -> list[str]:

@@ -1,0 +1,136 @@
+"""The SageMaker, STS and SageMaker Metrics operations the SDK's monitors, Clarify, models,
+experiments and monitoring schedules call, answered from the resource store.
+
+Processing jobs run when created (see :mod:`.processing`), so ``wait=True`` finds them
+finished. Describe answers are the create request plus what the service adds (ARN, status,
+times); a name that does not exist is the service's ``ValidationException`` or
+``ResourceNotFound``, naming it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from .processing import LocalServices, run_processing_job
+from .store import ResourceStore
+from .transport import ACCOUNT_ID, ServiceError, snake_case
+
+#: Monitoring job definition kinds: create/describe/delete/list operation stem -> name key.
+JOB_DEFINITIONS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
+_TERMINAL = ("Completed", "Failed", "Stopped")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ControlPlane:
+    def __init__(self, store: ResourceStore, region: str, services: LocalServices) -> None:
+        self.store, self.region, self.services = store, region, services
+
+    def arn(self, resource: str, name: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{ACCOUNT_ID}:{resource}/{name}"
+
+    def _missing(self, what: str, name: str) -> ServiceError:
+        return ServiceError("ValidationException", f"Could not find {what} \"{name}\"")
+
+    def _get(self, kind: str, name: str, what: str) -> dict[str, Any]:
+        document = self.store.find(kind, name)
+        if document is None:
+            raise self._missing(what, name)
+        return document
+
+    # -- processing jobs ----------------------------------------------------------------------
+    def create_processing_job(self, params: dict) -> dict:
+        name = params["ProcessingJobName"]
+        arn = self.arn("processing-job", name)
+        started = _now()
+        self.store.add("ProcessingJob", name, {
+            "ProcessingInputs": [], **params, "ProcessingJobArn": arn,
+            "ProcessingJobStatus": "InProgress",
+            "CreationTime": started, "ProcessingStartTime": started, "LastModifiedTime": started})
+        result = run_processing_job(params, self.services)
+        self.store.add_logs(name, list(result.logs))
+        ended = _now()
+        self.store.update("ProcessingJob", name, {
+            "ProcessingJobStatus": result.status, "ExitMessage": result.exit_message or None,
+            "FailureReason": result.failure_reason, "ProcessingEndTime": ended,
+            "LastModifiedTime": ended})
+        return {"ProcessingJobArn": arn}
+
+    def describe_processing_job(self, params: dict) -> dict:
+        return self._get("ProcessingJob", params["ProcessingJobName"], "processing job")
+
+    def stop_processing_job(self, params: dict) -> dict:
+        job = self.describe_processing_job(params)
+        if job["ProcessingJobStatus"] in _TERMINAL:
+            raise ServiceError("ValidationException", f"The processing job "
+                               f"{job['ProcessingJobName']} has already ended "
+                               f"({job['ProcessingJobStatus']})")
+        self.store.update("ProcessingJob", job["ProcessingJobName"],
+                          {"ProcessingJobStatus": "Stopped", "ProcessingEndTime": _now()})
+        return {}
+
+    def list_processing_jobs(self, params: dict) -> dict:
+        def summary(job: dict) -> dict:
+            keys = ("ProcessingJobName", "ProcessingJobArn", "CreationTime",
+                    "ProcessingEndTime", "LastModifiedTime", "ProcessingJobStatus",
+                    "FailureReason", "ExitMessage")
+            return {k: job[k] for k in keys if k in job}
+
+        jobs = [job for job in self.store.all("ProcessingJob")
+                if params.get("NameContains", "") in job["ProcessingJobName"]
+                and params.get("StatusEquals", job["ProcessingJobStatus"])
+                == job["ProcessingJobStatus"]]
+        return _page(params, "ProcessingJobSummaries", [summary(j) for j in jobs],
+                     "CreationTime")
+
+    # -- models -------------------------------------------------------------------------------
+    def create_model(self, params: dict) -> dict:
+        name = params["ModelName"]
+        arn = self.arn("model", name)
+        if self.store.find("Model", name) is not None:
+            raise ServiceError("ValidationException", f"Cannot create already existing model "
+                                                      f"\"{arn}\".")
+        self.store.add("Model", name, {**params, "ModelArn": arn, "CreationTime": _now()})
+        return {"ModelArn": arn}
+
+    def describe_model(self, params: dict) -> dict:
+        return self._get("Model", params["ModelName"], "model")
+
+    def delete_model(self, params: dict) -> dict:
+        self._get("Model", params["ModelName"], "model")
+        self.store.delete("Model", params["ModelName"])
+        return {}
+
+    def list_models(self, params: dict) -> dict:
+        models = [{k: m[k] for k in ("ModelName", "ModelArn", "CreationTime")}
+                  for m in self.store.all("Model")
+                  if params.get("NameContains", "") in m["ModelName"]]
+        return _page(params, "Models", models, "CreationTime")
+
+    # -- STS ----------------------------------------------------------------------------------
+    @staticmethod
+    def get_caller_identity(params: dict) -> dict:
+        return {"UserId": "LOCAL", "Account": ACCOUNT_ID,
+                "Arn": f"arn:aws:iam::{ACCOUNT_ID}:user/byom-local"}
+
+    def operations(self) -> dict[tuple[str, str], Callable[[dict], dict]]:
+        table = {("sts", "GetCallerIdentity"): self.get_caller_identity}
+        for name in ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob",
+                     "ListProcessingJobs", "CreateModel", "DescribeModel", "DeleteModel",
+                     "ListModels"):
+            table[("sagemaker", name)] = getattr(self, snake_case(name))
+        return table
+
+
+def _page(params: dict, key: str, items: list[dict], time_key: str) -> dict:
+    """One page of a List* answer, newest first unless SortOrder is Ascending."""
+    items = sorted(items, key=lambda item: item.get(time_key) or _now(),
+                   reverse=params.get("SortOrder", "Descending") == "Descending")
+    start = int(params.get("NextToken") or 0)
+    size = int(params.get("MaxResults") or 100)
+    answer: dict[str, Any] = {key: items[start:start + size]}
+    if start + size < len(items):
+        answer["NextToken"] = str(start + size)
+    return answer
