@@ -28,11 +28,32 @@ def orchestrated(prepared, tmp_path_factory):
     orchestrate.run_scenarios(config, SCENARIOS,
                               lambda name: generate_altered.main(name, config=config),
                               progress=lambda _: None)
+    record_as_sagemaker_experiments(config)
     return config
+
+
+def record_as_sagemaker_experiments(config) -> None:
+    """Each run's parameters logged again with ``sagemaker.experiments.Run`` on the in-process
+    session, and [EXPERIMENT_TRIALS] naming those trial components, as notebook 05 records them
+    on the SageMaker session."""
+    from sagemaker.experiments import Run
+
+    from byom_monitor.example.experiments import ExperimentStore
+    from byom_monitor.sessions import session_from_config
+
+    session, _, _ = session_from_config(config)
+    store = ExperimentStore(config.database)
+    for key, run_id in config.items("EXPERIMENT_TRIALS").items():
+        with Run(experiment_name="model-monitor-byom", run_name=f"{key}-1",
+                 sagemaker_session=session) as run:
+            run.log_parameters(store.parameters(run_id))
+            config.save_trial(key, run.experiment_config["RunName"])
 
 
 @pytest.fixture(scope="session")
 def results(orchestrated):
     from byom_monitor.example.report import Results
+    from byom_monitor.sessions import session_from_config
 
-    return Results.load(orchestrated)
+    session, _, _ = session_from_config(orchestrated)
+    return Results.load(orchestrated, session)

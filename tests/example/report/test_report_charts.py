@@ -148,7 +148,7 @@ def test_acceptance_rates_are_the_models_on_the_monitored_rows(results, orchestr
     import prep
 
     run = results.run("default")
-    frame = pd.read_csv(run_dataset(orchestrated, run.run_name, "model-bias"))
+    frame = pd.read_csv(run_dataset(orchestrated, "default", "model-bias"))
     predicted = prep.predict(frame, model_dir=orchestrated.model_dir)["prediction"]
     foreign = frame["foreign_worker"] == 1
     expected = (predicted[foreign].mean(), predicted[~foreign].mean())
@@ -163,11 +163,12 @@ def test_acceptance_rates_are_the_models_on_the_monitored_rows(results, orchestr
     assert figure.axes[0].get_xticklabels()[0].get_text() == "foreign_worker = 1"
 
 
-def run_dataset(config, run_name: str, check: str) -> str:
+def run_dataset(config, scenario: str, check: str) -> str:
+    """The dataset the check of the scenario's run read (kept in the SQLite store's rows)."""
     from byom_monitor.example.experiments import ExperimentStore
 
-    rows = ExperimentStore(config.database).checks(latest_only=False)
-    row = rows[(rows["run_id"] == run_name) & (rows["check_name"] == check)].iloc[0]
+    rows = ExperimentStore(config.database).checks()
+    row = rows[(rows["scenario"] == scenario) & (rows["check_name"] == check)].iloc[0]
     return row["outputs"]["dataset"]
 
 

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 import pytest
 
 from byom_monitor.io.config import Config
-from byom_monitor.example.report.runs import (BASELINE_KEYS, ResultError, Results, document_reader,
-                                      last_orchestration, store_parameters,
-                                      trial_component_parameters)
+from byom_monitor.example.report.runs import (BASELINE_KEYS, ResultError, Results,
+                                              document_reader, first_found, last_orchestration,
+                                              store_parameters, trial_component_parameters)
 
 
 def write(path, document) -> str:
@@ -123,9 +123,31 @@ def test_trial_component_parameters():
         parameters("other")
 
 
+def test_the_fixture_runs_are_read_through_the_local_sagemaker_session(orchestrated, results):
+    from byom_monitor.sessions import session_from_config
+
+    session, _, _ = session_from_config(orchestrated)
+    component = orchestrated.get_trial("control")
+    found = trial_component_parameters(session.sagemaker_client)(component)
+    assert found["scenario"] == "control" and found["model-bias-violation-count"] == "0"
+    assert results.run("control").run_name == component
+
+
+def test_runs_only_in_the_sqlite_store_are_still_found(folder):
+    def experiments(run_name):
+        raise ResultError(f"trial component {run_name!r}: not found")
+    parameters = first_found(experiments, folder.parameters.__getitem__)
+    assert parameters("run-control")["scenario"] == "control"
+    with pytest.raises(ResultError, match="trial component 'nope': not found; "):
+        first_found(experiments, lambda name: experiments(name + "!"))("nope")
+
+
 def test_store_parameters_are_those_notebook_05_records(orchestrated):
+    from byom_monitor.example.experiments import ExperimentStore
+
     parameters = store_parameters_of(orchestrated)
-    run_name = orchestrated.get_trial("feature-drift-systematic")
+    run_name = ExperimentStore(orchestrated.database).checks().query(
+        "scenario == 'feature_drift_systematic'")["run_id"].iloc[0]
     found = parameters(run_name)
     assert found["scenario"] == "feature_drift_systematic"
     assert found["data-quality-analysis"].endswith("statistics.json")
