@@ -56,25 +56,20 @@ def test_results_load_reads_the_baselines(folder):
         results.run("stale")
 
 
-def test_a_missing_analysis_parameter_is_named(folder):
-    del folder.parameters["run-control"]["model-quality-analysis"]
-    with pytest.raises(ResultError, match="run 'run-control' has no parameter "
-                                          "'model-quality-analysis'"):
-        last_orchestration(folder.config, folder.parameters.__getitem__,
-                           document_reader(folder.path))
-
-
-def test_an_empty_analysis_parameter_says_the_check_may_have_failed(folder):
-    folder.parameters["run-control"]["model-quality-analysis"] = ""
-    with pytest.raises(ResultError, match="'model-quality-analysis' is empty \\(did the "
-                                          "model-quality check fail"):
-        last_orchestration(folder.config, folder.parameters.__getitem__,
-                           document_reader(folder.path))
-
-
-def test_a_count_that_does_not_match_the_violations_file_is_an_error(folder):
-    folder.parameters["run-label_drift"]["model-quality-violation-count"] = "3"
-    with pytest.raises(ResultError, match="recorded 3 violations, but .* holds 1"):
+@pytest.mark.parametrize("run, key, value, message", [
+    ("run-control", "model-quality-analysis", None,
+     "run 'run-control' has no parameter 'model-quality-analysis'"),
+    ("run-control", "model-quality-analysis", "",
+     r"'model-quality-analysis' is empty \(did the model-quality check fail"),
+    ("run-label_drift", "model-quality-violation-count", "3",
+     "recorded 3 violations, but .* holds 1"),
+])
+def test_inconsistent_parameters_are_named(folder, run, key, value, message):
+    if value is None:
+        del folder.parameters[run][key]
+    else:
+        folder.parameters[run][key] = value
+    with pytest.raises(ResultError, match=message):
         last_orchestration(folder.config, folder.parameters.__getitem__,
                            document_reader(folder.path))
 
