@@ -35,6 +35,7 @@ def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     configured profile. Importing the SageMaker SDK fails on such a profile, and the example
     takes its AWS profile from config.ini, so the local backend never depends on it."""
     environment = dict(os.environ if environ is None else environ)
+    environment.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")  # the SDK's v3 notice per class
     profile = environment.get("AWS_PROFILE")
     if profile is not None and profile not in _configured_profiles(environment):
         del environment["AWS_PROFILE"]

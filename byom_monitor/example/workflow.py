@@ -22,8 +22,6 @@ from byom_monitor.analyzer import (
     Violations,
 )
 from byom_monitor.clarify import ClarifyResult
-from byom_monitor.clarify.predictor import ModelFolderPredictor
-from byom_monitor.example import tolerance
 from byom_monitor.io.config import Config, ConfigError
 from byom_monitor.session.jobs import (
     ProcessingJob,
@@ -184,56 +182,3 @@ def clarify_check(config: Config, check: str) -> ClarifyResult:
     # Clarify writes no violations file when there are none; record that too
     config.save_baseline(f"{check}-violations", result.location("constraint_violations.json") or "")
     return result
-
-
-# -- review of the suggested constraints (as the service's users are told to) ----------------------
-def batch_rows(config: Config) -> int:
-    """Rows of a monitored batch: the held-out test split every scenario starts from."""
-    return len(pd.read_csv(storage.join(config.data_dir, "test.csv")))
-
-
-def _reviewed(config: Config, check: str, name: str, document: dict) -> str:
-    location = storage.join(_baseline_folder(config, check), "reviewed", name)
-    storage.write_text(location, json.dumps(document, indent=2))
-    return location
-
-
-def review_model_quality(config: Config, z: float = 3.0) -> pd.DataFrame:
-    """Widen the suggested model-quality thresholds by ``z`` standard errors of the difference
-    between the baseline and a batch of unaltered data (bootstrap of the held-out baseline rows
-    at the batch size), record the edited constraints.json, return the review table."""
-    suggested = storage.join(_baseline_folder(config, "model-quality"), "constraints.json")
-    constraints = json.loads(storage.read_text(suggested))
-    rows = pd.read_csv(baseline_location(config, "model-quality-baseline-data"))
-    spread = tolerance.bootstrap(rows, tolerance.binary_metrics(
-        LABEL, MODEL_QUALITY_ATTRIBUTES["inference_attribute"],
-        MODEL_QUALITY_ATTRIBUTES["probability_attribute"]), rows=batch_rows(config))
-    review = tolerance.widen_model_quality(constraints, spread, z)
-    config.save_baseline("model-quality-suggested-constraints", suggested)
-    config.save_baseline("model-quality-constraints",
-                         _reviewed(config, "model-quality", "constraints.json", constraints))
-    return review
-
-
-def review_bias(config: Config, quantile: float = 0.99, samples: int = 100) -> pd.DataFrame:
-    """Widen the bias baseline (its analysis.json is the check's constraints) to what batches
-    of unaltered training rows of the batch size show, labelled by the model as the monitored
-    bias datasets are; record the edited analysis.json, return the review table."""
-    folder = _baseline_folder(config, "model-bias")
-    suggested = storage.join(folder, "analysis.json")
-    analysis_config = json.loads(storage.read_text(
-        baseline_location(config, "model-bias-analysis_config")))
-    model = ModelFolderPredictor(config.model_dir)
-    train = pd.read_csv(baseline_location(config, "model-bias-baseline-data"))
-    by_model = train.drop(columns=LABEL).assign(
-        **{LABEL: (model.predict(train.drop(columns=LABEL))
-                   >= analysis_config["probability_threshold"]).astype(int)})
-    spread = tolerance.bootstrap(by_model, tolerance.bias_metrics(
-        analysis_config, model, analysis_config["probability_threshold"]),
-        rows=batch_rows(config), samples=samples)
-    edited, review = tolerance.widen_bias(json.loads(storage.read_text(suggested)), spread,
-                                          quantile)
-    config.save_baseline("model-bias-suggested-analysis", suggested)
-    config.save_baseline("model-bias-analysis", _reviewed(config, "model-bias", "analysis.json",
-                                                          edited))
-    return review
