@@ -22,7 +22,8 @@ from byom_monitor.analyzer import (
     Violations,
 )
 from byom_monitor.clarify import ClarifyResult
-from byom_monitor.io.config import Config, ConfigError
+from byom_monitor.example.checks import baseline as recorded_baseline
+from byom_monitor.io.config import Config
 from byom_monitor.session.jobs import (
     ProcessingJob,
     clarify_job,
@@ -52,15 +53,6 @@ def run(config: Config, job: ProcessingJob) -> Execution:
     if not execution.ok:
         raise StepFailed(f"{job.purpose} ({execution.job_name}): {execution.exit_message}")
     return execution
-
-
-def baseline_location(config: Config, key: str) -> str:
-    """A location notebook 01 recorded; a clear StepFailed when 01 has not run yet."""
-    try:
-        return config.get_baseline(key)
-    except ConfigError:
-        raise StepFailed(f"{config.path} has no baseline '{key}' yet: run notebook "
-                         f"01_create_baselines.ipynb first") from None
 
 
 def _baseline_folder(config: Config, check: str) -> str:
@@ -93,8 +85,8 @@ def data_quality_check(config: Config) -> CheckResult:
     """Check the current data-quality dataset (from generate_altered.py) against the baseline."""
     job = data_quality_job(config.get_dataset("data-quality-modified-data"),
                            _check_output(config, "data-quality"),
-                           constraints=baseline_location(config, "data-quality-constraints"),
-                           statistics=baseline_location(config, "data-quality-statistics"))
+                           constraints=recorded_baseline(config, "data-quality-constraints"),
+                           statistics=recorded_baseline(config, "data-quality-statistics"))
     execution = run(config, job)
     result = CheckResult(execution.outcome, Statistics.from_uri(execution.output("statistics.json")),
                          Violations.from_uri(execution.output("constraint_violations.json")))
@@ -117,7 +109,7 @@ def model_quality_check(config: Config) -> CheckResult:
     """Metrics of the current labelled scenario against the model-quality constraints."""
     job = model_quality_job(config.get_dataset("model-quality-modified-data"),
                             _check_output(config, "model-quality"), MODEL_QUALITY_ATTRIBUTES,
-                            constraints=baseline_location(config, "model-quality-constraints"))
+                            constraints=recorded_baseline(config, "model-quality-constraints"))
     execution = run(config, job)
     result = CheckResult(execution.outcome,
                          ModelQualityStatistics.from_uri(execution.output("statistics.json")),
@@ -175,9 +167,9 @@ def clarify_baseline(config: Config, check: str) -> ClarifyResult:
 
 def clarify_check(config: Config, check: str) -> ClarifyResult:
     """The current scenario's bias or explainability against its baseline analysis.json."""
-    job = clarify_job(check, baseline_location(config, f"{check}-analysis_config"),
+    job = clarify_job(check, baseline(config, f"{check}-analysis_config"),
                       config.get_dataset(f"{check}-modified-data"), _check_output(config, check),
-                      baseline_analysis=baseline_location(config, f"{check}-analysis"))
+                      baseline_analysis=recorded_baseline(config, f"{check}-analysis"))
     result = _clarify_result(run(config, job))
     # Clarify writes no violations file when there are none; record that too
     config.save_baseline(f"{check}-violations", result.location("constraint_violations.json") or "")

@@ -2,6 +2,7 @@ import pytest
 
 import generate_altered
 from byom_monitor.example import workflow
+from byom_monitor.example.checks import NotReady
 
 
 pytestmark = pytest.mark.usefixtures("restore_storage")
@@ -53,7 +54,7 @@ def test_model_quality_baseline_is_held_out(config):
 
 def test_a_check_before_notebook_01_says_to_run_it(config):
     generate_altered.main("control", config=config)
-    with pytest.raises(workflow.StepFailed, match="no baseline 'data-quality-constraints' yet: "
+    with pytest.raises(NotReady, match="no baseline 'data-quality-constraints' yet: "
                                                   "run notebook 01_create_baselines.ipynb first"):
         workflow.data_quality_check(config)
 
