@@ -167,7 +167,7 @@ def clarify_baseline(config: Config, check: str) -> ClarifyResult:
 
 def clarify_check(config: Config, check: str) -> ClarifyResult:
     """The current scenario's bias or explainability against its baseline analysis.json."""
-    job = clarify_job(check, baseline(config, f"{check}-analysis_config"),
+    job = clarify_job(check, recorded_baseline(config, f"{check}-analysis_config"),
                       config.get_dataset(f"{check}-modified-data"), _check_output(config, check),
                       baseline_analysis=recorded_baseline(config, f"{check}-analysis"))
     result = _clarify_result(run(config, job))
