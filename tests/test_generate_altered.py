@@ -92,7 +92,8 @@ def test_unknown_scenario_lists_the_known_ones(config):
 
 def test_the_control_and_the_seven_scenarios_of_the_original_are_registered():
     assert list(generate_altered.SCENARIOS) == [
-        "control", "default", "concept_drift", "label_drift", "feature_drift", "feature_drift_systematic",
+        "control", "default", "concept_drift", "label_drift", "feature_drift",
+        "feature_drift_systematic",
         "explainability_drift", "bias_drift"]
 
 

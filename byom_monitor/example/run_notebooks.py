@@ -68,7 +68,8 @@ def failure_text(name: str, error: Exception) -> str:
     ename, evalue = getattr(error, "ename", type(error).__name__), getattr(error, "evalue", "")
     lines = _ANSI.sub("", str(getattr(error, "traceback", "") or "")).strip().splitlines()
     tail = "\n".join("    " + line for line in lines[-TRACEBACK_LINES:])
-    return f"{name}: {ename}: {evalue}\n  last frames:\n{tail}" if tail else f"{name}: {ename}: {evalue}"
+    headline = f"{name}: {ename}: {evalue}"
+    return f"{headline}\n  last frames:\n{tail}" if tail else headline
 
 
 def run_notebooks(folder: str | Path = ".", output_dir: str | Path = "results/notebooks",

@@ -101,7 +101,8 @@ def widen_bias(analysis: dict[str, Any], spread: pd.DataFrame, quantile: float =
     for key, values in _bias_entries(edited):
         stage, _, _, name = key.split("/")
         baseline = values["value"]
-        if key not in spread or not isinstance(baseline, (int, float)) or not math.isfinite(baseline):
+        if key not in spread or not isinstance(baseline, (int, float)) \
+                or not math.isfinite(baseline):
             continue
         seen = spread[key].dropna().map(lambda v, n=name: _distance(n, v))
         allowed = max(_distance(name, baseline), float(seen.quantile(quantile)))
