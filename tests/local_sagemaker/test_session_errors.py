@@ -138,3 +138,13 @@ def test_the_sdks_telemetry_is_never_sent_for_a_local_session(local, monkeypatch
     with pytest.raises(NotEmulated, match="sagemaker.CreateTrainingJob"):
         estimator.fit(wait=False)  # a call the SDK reports to its telemetry
     assert requests == []
+
+
+def test_a_list_filter_the_emulator_would_ignore_is_refused(local):
+    from datetime import datetime, timezone
+
+    session, _, _ = local
+    with pytest.raises(ClientError, match="ListProcessingJobs: CreationTimeAfter not emulated"):
+        session.sagemaker_client.list_processing_jobs(
+            CreationTimeAfter=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert session.sagemaker_client.list_models(SortBy="Name")["Models"] == []
