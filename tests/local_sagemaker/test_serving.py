@@ -100,7 +100,6 @@ def test_an_endpoint_name_is_left_to_config_ini(session, tmp_path):
 def test_the_example_model_packaged_for_sagemaker_serves_its_probabilities(prepared, tmp_path):
     from byom_monitor.example.model import CreditRiskModel
     from byom_monitor.session.sagemaker_model import ensure_model
-    from byom_monitor.session.sagemaker_model import ensure_model
 
     session = LocalSagemakerSession(tmp_path / "s3", tmp_path / "db.sqlite")
     ensure_model(session, LOCAL_ROLE, prepared["models"], "e2e-model",

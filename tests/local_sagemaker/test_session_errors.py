@@ -106,8 +106,9 @@ def test_a_missing_processing_job_names_itself(local):
 @pytest.mark.parametrize("profile", ["does-not-exist", ""])
 def test_the_local_backend_ignores_a_broken_aws_profile(tmp_path, profile):
     script = textwrap.dedent(f'''
-        import os
+        import os, sys
         from byom_monitor.session.sessions import session_from_config
+        print("sagemaker" in sys.modules)  # importing our package imports no SDK
         session, role, bucket = session_from_config({str(tmp_path / "config.ini")!r})
         print(session.upload_string_as_file_body("x", bucket, "probe.txt"))
         print(repr(os.environ["AWS_PROFILE"]))
@@ -118,8 +119,9 @@ def test_the_local_backend_ignores_a_broken_aws_profile(tmp_path, profile):
     result = subprocess.run([sys.executable, "-c", script], env=environment, cwd=ROOT,
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.splitlines()[-2:] == ["s3://byom-monitor-local/probe.txt",
-                                               repr(profile)]
+    lines = result.stdout.splitlines()
+    assert lines[0] == "False"
+    assert lines[-2:] == ["s3://byom-monitor-local/probe.txt", repr(profile)]
 
 
 def test_the_sdks_telemetry_is_never_sent_for_a_local_session(local, monkeypatch):
@@ -138,3 +140,13 @@ def test_the_sdks_telemetry_is_never_sent_for_a_local_session(local, monkeypatch
     with pytest.raises(NotEmulated, match="sagemaker.CreateTrainingJob"):
         estimator.fit(wait=False)  # a call the SDK reports to its telemetry
     assert requests == []
+
+
+def test_a_list_filter_the_emulator_would_ignore_is_refused(local):
+    from datetime import datetime, timezone
+
+    session, _, _ = local
+    with pytest.raises(ClientError, match="ListProcessingJobs: CreationTimeAfter not emulated"):
+        session.sagemaker_client.list_processing_jobs(
+            CreationTimeAfter=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert session.sagemaker_client.list_models(SortBy="Name")["Models"] == []

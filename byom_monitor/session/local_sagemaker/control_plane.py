@@ -17,6 +17,11 @@ from byom_monitor.session.local_sagemaker.serving import ScriptModePredictor
 from byom_monitor.session.local_sagemaker.store import ResourceStore
 from byom_monitor.session.local_sagemaker.transport import ACCOUNT_ID, ServiceError, snake_case
 from byom_monitor.session.local_sagemaker.processing import LocalServices
+from byom_monitor.session.local_sagemaker.transport import (
+    PAGING,
+    only_emulated,
+    page,
+)
 
 _TERMINAL = ("Completed", "Failed", "Stopped")
 
@@ -79,12 +84,14 @@ class ControlPlane:
                     "FailureReason", "ExitMessage")
             return {k: job[k] for k in keys if k in job}
 
+        only_emulated(params, "ListProcessingJobs", "NameContains", "StatusEquals", *PAGING)
         jobs = [job for job in self.store.all("ProcessingJob")
                 if params.get("NameContains", "") in job["ProcessingJobName"]
                 and params.get("StatusEquals", job["ProcessingJobStatus"])
                 == job["ProcessingJobStatus"]]
-        return _page(params, "ProcessingJobSummaries", [summary(j) for j in jobs],
-                     "CreationTime")
+        return page(params, "ProcessingJobSummaries", [summary(j) for j in jobs],
+                    {"CreationTime": "CreationTime", "Name": "ProcessingJobName",
+                     "Status": "ProcessingJobStatus"})
 
     # -- models -------------------------------------------------------------------------------
     def create_model(self, params: dict) -> dict:
@@ -105,10 +112,11 @@ class ControlPlane:
         return {}
 
     def list_models(self, params: dict) -> dict:
+        only_emulated(params, "ListModels", "NameContains", *PAGING)
         models = [{k: m[k] for k in ("ModelName", "ModelArn", "CreationTime")}
                   for m in self.store.all("Model")
                   if params.get("NameContains", "") in m["ModelName"]]
-        return _page(params, "Models", models, "CreationTime")
+        return page(params, "Models", models, {"CreationTime": "CreationTime", "Name": "ModelName"})
 
     # -- tags ---------------------------------------------------------------------------------
     def _tagged(self, arn: str) -> tuple[str, str, list[dict]]:
@@ -148,14 +156,3 @@ class ControlPlane:
             table[("sagemaker", name)] = getattr(self, snake_case(name))
         return table
 
-
-def _page(params: dict, key: str, items: list[dict], time_key: str) -> dict:
-    """One page of a List* answer, newest first unless SortOrder is Ascending."""
-    items = sorted(items, key=lambda item: item.get(time_key) or _now(),
-                   reverse=params.get("SortOrder", "Descending") == "Descending")
-    start = int(params.get("NextToken") or 0)
-    size = int(params.get("MaxResults") or 100)
-    answer: dict[str, Any] = {key: items[start:start + size]}
-    if start + size < len(items):
-        answer["NextToken"] = str(start + size)
-    return answer

@@ -12,6 +12,11 @@ from typing import Any
 
 from byom_monitor.session.local_sagemaker.store import ResourceStore
 from byom_monitor.session.local_sagemaker.transport import ServiceError, snake_case
+from byom_monitor.session.local_sagemaker.transport import (
+    PAGING,
+    only_emulated,
+    page,
+)
 
 _ENTITIES = {"Experiment": "experiment", "Trial": "experiment-trial",
              "TrialComponent": "experiment-trial-component"}
@@ -90,26 +95,30 @@ class Experiments:
 
     # -- listing and search ------------------------------------------------------------------
     def list_experiments(self, params: dict) -> dict:
-        return {"ExperimentSummaries": [self._summary("Experiment", e)
-                                        for e in self.store.all("Experiment")]}
+        only_emulated(params, "ListExperiments", *PAGING)
+        return page(params, "ExperimentSummaries",
+                    [self._summary("Experiment", e) for e in self.store.all("Experiment")],
+                    _sorting("Experiment"))
 
     def list_trials(self, params: dict) -> dict:
+        only_emulated(params, "ListTrials", "ExperimentName", "TrialComponentName", *PAGING)
         trials = [t for t in self.store.all("Trial")
                   if params.get("ExperimentName", t["ExperimentName"]) == t["ExperimentName"]]
         if "TrialComponentName" in params:
             parents = self._describe("TrialComponent", params).get("Parents", [])
             names = {p["TrialName"] for p in parents}
             trials = [t for t in trials if t["TrialName"] in names]
-        return {"TrialSummaries": [self._summary("Trial", t) for t in trials]}
+        return page(params, "TrialSummaries", [self._summary("Trial", t) for t in trials],
+                    _sorting("Trial"))
 
     def list_trial_components(self, params: dict) -> dict:
-        components = [c for c in self.store.all("TrialComponent")
+        only_emulated(params, "ListTrialComponents", "ExperimentName", "TrialName", *PAGING)
+        components = [self._summary("TrialComponent", c)
+                      for c in self.store.all("TrialComponent")
                       if _has_parent(c, "ExperimentName", params.get("ExperimentName"))
                       and _has_parent(c, "TrialName", params.get("TrialName"))]
-        components.sort(key=lambda c: c["CreationTime"],
-                        reverse=params.get("SortOrder", "Descending") == "Descending")
-        return {"TrialComponentSummaries": [self._summary("TrialComponent", c)
-                                            for c in components]}
+        return page(params, "TrialComponentSummaries", components,
+                    _sorting("TrialComponent"))
 
     def search(self, params: dict) -> dict:
         if params.get("Resource") != "ExperimentTrialComponent":
@@ -172,6 +181,10 @@ class Experiments:
             table[("sagemaker", name)] = getattr(self, snake_case(name))
         table[("sagemaker-metrics", "BatchPutMetrics")] = self.batch_put_metrics
         return table
+
+
+def _sorting(kind: str) -> dict[str, str]:
+    return {"CreationTime": "CreationTime", "Name": f"{kind}Name"}
 
 
 def _timestamp(value: Any) -> datetime:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
 
 from byom_monitor.session.local_sagemaker.store import ResourceStore
 from byom_monitor.session.local_sagemaker.transport import ServiceError, snake_case
+from byom_monitor.session.local_sagemaker.transport import (
+    PAGING,
+    only_emulated,
+    page,
+)
 
 DEFINITION_KINDS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
 _ARN_TYPES = {"DataQuality": "data-quality-job-definition",
@@ -66,6 +70,8 @@ class Monitoring:
         return {}
 
     def list_definitions(self, kind: str, params: dict) -> dict:
+        only_emulated(params, f"List{kind}JobDefinitions", "NameContains", "EndpointName",
+                      *PAGING)
         summaries = [{"MonitoringJobDefinitionName": d["JobDefinitionName"],
                       "MonitoringJobDefinitionArn": d["JobDefinitionArn"],
                       "CreationTime": d["CreationTime"],
@@ -73,7 +79,8 @@ class Monitoring:
                      for d in self.store.all(f"{kind}JobDefinition")
                      if params.get("NameContains", "") in d["JobDefinitionName"]
                      and params.get("EndpointName") in (None, _endpoint_of(d))]
-        return {"JobDefinitionSummaries": summaries}
+        return page(params, "JobDefinitionSummaries", summaries,
+                    {"CreationTime": "CreationTime", "Name": "MonitoringJobDefinitionName"})
 
     # -- schedules --------------------------------------------------------------------------------
     def _schedule(self, name: str) -> dict:
@@ -133,6 +140,8 @@ class Monitoring:
         return {}
 
     def list_monitoring_schedules(self, params: dict) -> dict:
+        only_emulated(params, "ListMonitoringSchedules", "NameContains", "EndpointName",
+                      "StatusEquals", "MonitoringTypeEquals", *PAGING)
         filters = {"EndpointName": "EndpointName", "StatusEquals": "MonitoringScheduleStatus",
                    "MonitoringTypeEquals": "MonitoringType"}
         keys = ("MonitoringScheduleName", "MonitoringScheduleArn", "CreationTime",
@@ -142,7 +151,9 @@ class Monitoring:
                      for s in self.store.all(SCHEDULE)
                      if params.get("NameContains", "") in s["MonitoringScheduleName"]
                      and all(params[p] == s.get(f) for p, f in filters.items() if p in params)]
-        return {"MonitoringScheduleSummaries": summaries}
+        return page(params, "MonitoringScheduleSummaries", summaries,
+                    {"CreationTime": "CreationTime", "Name": "MonitoringScheduleName",
+                     "Status": "MonitoringScheduleStatus"})
 
     # -- executions ---------------------------------------------------------------------------
     def _executions(self, schedule: str) -> list[dict]:
@@ -170,23 +181,17 @@ class Monitoring:
         return self.store.update(EXECUTION, name, document)
 
     def list_monitoring_executions(self, params: dict) -> dict:
+        only_emulated(params, "ListMonitoringExecutions", "MonitoringScheduleName",
+                      "EndpointName", "StatusEquals", *PAGING)
         executions = [e for e in self.store.all(EXECUTION)
                       if params.get("MonitoringScheduleName",
                                     e["MonitoringScheduleName"]) == e["MonitoringScheduleName"]
                       and params.get("EndpointName") in (None, e.get("EndpointName"))
                       and params.get("StatusEquals", e["MonitoringExecutionStatus"])
                       == e["MonitoringExecutionStatus"]]
-        sort_key = {"Status": "MonitoringExecutionStatus"}.get(params.get("SortBy"),
-                                                               params.get("SortBy",
-                                                                          "CreationTime"))
-        executions.sort(key=lambda e: e.get(sort_key) or e["CreationTime"],
-                        reverse=params.get("SortOrder", "Descending") == "Descending")
-        start = int(params.get("NextToken") or 0)
-        size = int(params.get("MaxResults") or 10)
-        answer: dict[str, Any] = {"MonitoringExecutionSummaries": executions[start:start + size]}
-        if start + size < len(executions):
-            answer["NextToken"] = str(start + size)
-        return answer
+        return page(params, "MonitoringExecutionSummaries", executions,
+                    {"CreationTime": "CreationTime", "ScheduledTime": "ScheduledTime",
+                     "Status": "MonitoringExecutionStatus"})
 
     def operations(self) -> dict[tuple[str, str], Callable[[dict], dict]]:
         table: dict[tuple[str, str], Callable[[dict], dict]] = {}

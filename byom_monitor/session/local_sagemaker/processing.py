@@ -4,8 +4,8 @@
 The child is a separate process so ``StoppingCondition.MaxRuntimeInSeconds`` can be enforced
 (a job over it is killed and ends ``Stopped``, as the service does). It is forked from a clean
 fork server, not from the caller: a process that has used XGBoost's OpenMP threads cannot be
-forked safely. Outputs are published to their S3
-destinations only when the job succeeds, so a failed or stopped job leaves no partial results.
+forked safely. Outputs are published to their S3 destinations only when the job succeeds, so
+a failed or stopped job leaves no partial results.
 The child's log lines (logging, prints, the status line) are kept for ``logs=True``.
 """
 from __future__ import annotations
@@ -61,10 +61,10 @@ class JobResult:
 
 
 def cannot_run(image_uri: str) -> JobResult:
+    known = " and ".join(IMAGES)
     return JobResult("Failed", failure_reason=(
         f"ClientError: image {image_uri} cannot run locally: the local SageMaker session runs "
-        f"only the model-monitor ({next(iter(IMAGES))}) and clarify "
-        f"({list(IMAGES)[1]}) images"))
+        f"only the {known} images"))
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,37 @@ def emulated_boto_session(region: str, operations: Operations) -> boto3.Session:
 def snake_case(operation: str) -> str:
     """``ListObjectsV2`` -> ``list_objects_v2``: the emulator method answering an operation."""
     return re.sub(r"(?<=[a-z])(?=[A-Z0-9])", "_", operation).lower()
+
+
+#: The paging and sorting parameters of List* operations.
+PAGING = ("SortBy", "SortOrder", "MaxResults", "NextToken")
+
+
+def only_emulated(params: dict[str, Any], operation: str, *supported: str) -> None:
+    """A request parameter the emulator would ignore is refused, naming it: a filter that
+    silently did nothing would give a wrong answer."""
+    extra = sorted(set(params) - set(supported))
+    if extra:
+        raise ServiceError("ValidationException", f"{operation}: {', '.join(extra)} not "
+                                                  f"emulated by the local SageMaker session")
+
+
+def page(params: dict[str, Any], key: str, items: list[dict],
+         sort_keys: Mapping[str, str]) -> dict[str, Any]:
+    """One page of a List* answer (``MaxResults``, ``NextToken``). ``sort_keys`` maps the
+    operation's ``SortBy`` values to the items' fields (the first is the default); the order
+    is descending unless ``SortOrder`` is ``Ascending``."""
+    sort_by = params.get("SortBy", next(iter(sort_keys)))
+    if sort_by not in sort_keys:
+        raise ServiceError("ValidationException", f"SortBy {sort_by} is not emulated by the "
+                                                  f"local SageMaker session")
+    field = sort_keys[sort_by]
+    items = sorted(items, key=lambda item: (item.get(field) is not None,
+                                            item.get(field) if item.get(field) is not None else 0),
+                   reverse=params.get("SortOrder", "Descending") == "Descending")
+    start = int(params.get("NextToken") or 0)
+    size = int(params.get("MaxResults") or 100)
+    answer: dict[str, Any] = {key: items[start:start + size]}
+    if start + size < len(items):
+        answer["NextToken"] = str(start + size)
+    return answer
