@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 import prep
-from byom_monitor.io import storage
 from byom_monitor.io.config import Config, ConfigError
 from byom_monitor.example.credit_data import FEATURES, LABEL
 from byom_monitor.example.model import PREDICTION_COLUMN, PROBABILITY_COLUMN
@@ -209,34 +208,42 @@ def monitoring_datasets(scored: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def main(transform: str | Callable | Scenario = "default", *, seed: int = SEED,
-         config: Config | str | os.PathLike = "config.ini") -> dict[str, str]:
-    """Write the four monitoring datasets of a scenario (its name or its function) and record
-    them in config.ini, with the scenario's name under ``[DATASETS] scenario``.
+         config: Config | str | os.PathLike = "config.ini", session=None) -> dict[str, str]:
+    """Write the four monitoring datasets of a scenario (its name or its function) to S3 and
+    record them in config.ini, with the scenario's name under ``[DATASETS] scenario``.
 
-    They go below ``<store>/datasets/<scenario>/`` (a local folder or S3, per config.ini).
-    Returns the written locations keyed by config key.
+    They go to ``s3://<bucket>/<prefix>/<check>/input_data/<scenario>.csv`` through the
+    SageMaker ``session`` (by default the one config.ini chooses: the in-process session
+    locally). Returns the written URIs keyed by config key.
     """
+    from sagemaker.s3 import S3Uploader
+
     chosen = resolve(transform)
     config = config if isinstance(config, Config) else open_config(config)
+    if session is None:
+        from byom_monitor.sessions import session_from_config
+
+        session = session_from_config(config)[0]
+    bucket = config.bucket or session.default_bucket()
     scored = altered_data(chosen, seed=seed, model_dir=config.model_dir, data_dir=config.data_dir)
     written = {}
     for check, frame in monitoring_datasets(scored).items():
-        location = storage.join(config.store, "datasets", chosen.name, f"{check}.csv")
-        storage.write_text(location, frame.to_csv(index=False))
-        written[f"{check}-modified-data"] = location
+        uri = f"s3://{bucket}/{config.prefix}/{check}/input_data/{chosen.name}.csv"
+        written[f"{check}-modified-data"] = S3Uploader.upload_string_as_file_body(
+            frame.to_csv(index=False), uri, sagemaker_session=session)
     for key, location in written.items():
         config.save_dataset(key, location)
     config.save_dataset("scenario", chosen.name)
     return written
 
 
-def current_scenario(config: Config) -> str:
+def current_scenario(config: Config, session=None) -> str:
     """The scenario whose datasets config.ini names. On a clean state (none yet), the default
     scenario is generated once, and a line says so."""
     name = config.items("DATASETS").get("scenario")
     if name:
         return name
-    main("default", config=config)
+    main("default", config=config, session=session)
     print("No scenario generated yet: generated the default one "
           "(generate_altered.main(<scenario>) picks another).")
     return "default"

@@ -68,3 +68,14 @@ def example_config(prepared, tmp_path):
     config.set("monitoring", "model_dir", str(prepared["models"]))
     config.set("monitoring", "data_dir", str(prepared["data"]))
     return config
+
+
+@pytest.fixture
+def restore_storage():
+    """Put back byom_monitor.storage's S3 client after a test that opened the local
+    SageMaker session (which points storage at the local S3)."""
+    from byom_monitor.io import storage
+
+    saved = storage._s3_client
+    yield
+    storage.set_s3_client(saved)

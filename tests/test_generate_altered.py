@@ -1,8 +1,18 @@
+import io
+
 import pandas as pd
 import pytest
 
 import generate_altered
+from byom_monitor.io import storage
 from byom_monitor.example.credit_data import FEATURES, LABEL
+
+
+pytestmark = pytest.mark.usefixtures("restore_storage")
+
+
+def _read(uri: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(storage.read_text(uri)))
 
 
 @pytest.fixture
@@ -56,10 +66,10 @@ def test_main_writes_four_datasets_and_records_them(config):
     assert set(written) == {f"{c}-modified-data" for c in
                             ("data-quality", "model-quality", "model-explainability", "model-bias")}
     for key, location in written.items():
-        assert config.get_dataset(key) == location
-    assert list(pd.read_csv(written["data-quality-modified-data"]).columns) == FEATURES
-    bias = pd.read_csv(written["model-bias-modified-data"])
-    quality = pd.read_csv(written["model-quality-modified-data"])
+        assert config.get_dataset(key) == location and location.startswith("s3://")
+    assert list(_read(written["data-quality-modified-data"]).columns) == FEATURES
+    bias = _read(written["model-bias-modified-data"])
+    quality = _read(written["model-quality-modified-data"])
     assert list(bias.columns) == FEATURES + [LABEL]
     assert (bias[LABEL] == quality["prediction"]).all()  # the model's output stands in as label
 
@@ -82,7 +92,8 @@ def test_unknown_scenario_lists_the_known_ones(config):
 
 def test_the_control_and_the_seven_scenarios_of_the_original_are_registered():
     assert list(generate_altered.SCENARIOS) == [
-        "control", "default", "concept_drift", "label_drift", "feature_drift", "feature_drift_systematic",
+        "control", "default", "concept_drift", "label_drift", "feature_drift",
+        "feature_drift_systematic",
         "explainability_drift", "bias_drift"]
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
@@ -86,20 +86,3 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     table = frame.pivot_table(index="scenario", columns="check", values="violations",
                               aggfunc="sum", sort=False)
     return table.reindex(columns=[c for c in CHECKS if c in table.columns])
-
-
-def expected_vs_observed(frame: pd.DataFrame,
-                         expected: Mapping[str, Mapping[str, tuple[str, ...]]]) -> pd.DataFrame:
-    """Per scenario and check: the names the scenario declares, the names violated, and
-    whether they agree (a declared check fires with every declared name among its violations;
-    an undeclared check has no violation)."""
-    rows = []
-    for row in frame.itertuples():
-        declared_checks = expected.get(row.scenario, {})
-        declared = tuple(declared_checks.get(row.check, ()))
-        agrees = (bool(row.names) and set(declared) <= set(row.names)
-                  if row.check in declared_checks else not row.names)
-        rows.append({"scenario": row.scenario, "check": row.check,
-                     "expected": ", ".join(declared) or "-",
-                     "observed": ", ".join(row.names) or "-", "as expected": agrees})
-    return pd.DataFrame(rows)

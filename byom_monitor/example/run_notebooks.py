@@ -35,6 +35,7 @@ def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     configured profile. Importing the SageMaker SDK fails on such a profile, and the example
     takes its AWS profile from config.ini, so the local backend never depends on it."""
     environment = dict(os.environ if environ is None else environ)
+    environment.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")  # the SDK's v3 notice per class
     profile = environment.get("AWS_PROFILE")
     if profile is not None and profile not in _configured_profiles(environment):
         del environment["AWS_PROFILE"]
@@ -67,7 +68,8 @@ def failure_text(name: str, error: Exception) -> str:
     ename, evalue = getattr(error, "ename", type(error).__name__), getattr(error, "evalue", "")
     lines = _ANSI.sub("", str(getattr(error, "traceback", "") or "")).strip().splitlines()
     tail = "\n".join("    " + line for line in lines[-TRACEBACK_LINES:])
-    return f"{name}: {ename}: {evalue}\n  last frames:\n{tail}" if tail else f"{name}: {ename}: {evalue}"
+    headline = f"{name}: {ename}: {evalue}"
+    return f"{headline}\n  last frames:\n{tail}" if tail else headline
 
 
 def run_notebooks(folder: str | Path = ".", output_dir: str | Path = "results/notebooks",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -25,7 +26,7 @@ from byom_monitor.engines import model_metrics as mm
 from byom_monitor.clarify.analysis import bias_report
 from byom_monitor.clarify.checks import BIAS_STAGES
 from byom_monitor.clarify.config import AnalysisConfig
-from byom_monitor.clarify.predictor import Predictor
+from byom_monitor.clarify.predictor import ModelFolderPredictor, Predictor
 
 LESS, GREATER = "LessThanThreshold", "GreaterThanThreshold"
 
@@ -100,7 +101,8 @@ def widen_bias(analysis: dict[str, Any], spread: pd.DataFrame, quantile: float =
     for key, values in _bias_entries(edited):
         stage, _, _, name = key.split("/")
         baseline = values["value"]
-        if key not in spread or not isinstance(baseline, (int, float)) or not math.isfinite(baseline):
+        if key not in spread or not isinstance(baseline, (int, float)) \
+                or not math.isfinite(baseline):
             continue
         seen = spread[key].dropna().map(lambda v, n=name: _distance(n, v))
         allowed = max(_distance(name, baseline), float(seen.quantile(quantile)))
@@ -118,3 +120,19 @@ def _bias_entries(analysis: dict[str, Any]):
             for group in groups:
                 for metric in group["metrics"]:
                     yield f"{stage}/{facet}/{group['value_or_threshold']}/{metric['name']}", metric
+
+
+def review_bias(analysis: dict[str, Any], analysis_config: dict[str, Any], train: pd.DataFrame,
+                model_dir: str | Path, *, rows: int, quantile: float = 0.99, samples: int = 100
+                ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The bias baseline ``analysis`` widened to what batches of ``rows`` unaltered training
+    rows show, labelled by the model as the monitored bias datasets are (the model's
+    prediction in the label column); and the review table."""
+    label = analysis_config["label"]
+    threshold = analysis_config.get("probability_threshold", 0.5)
+    model = ModelFolderPredictor(model_dir)
+    features = train.drop(columns=label)
+    by_model = features.assign(**{label: (model.predict(features) >= threshold).astype(int)})
+    spread = bootstrap(by_model, bias_metrics(analysis_config, model, threshold), rows=rows,
+                       samples=samples)
+    return widen_bias(analysis, spread, quantile)

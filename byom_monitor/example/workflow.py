@@ -22,9 +22,8 @@ from byom_monitor.analyzer import (
     Violations,
 )
 from byom_monitor.clarify import ClarifyResult
-from byom_monitor.clarify.predictor import ModelFolderPredictor
-from byom_monitor.example import tolerance
-from byom_monitor.io.config import Config, ConfigError
+from byom_monitor.example.checks import baseline as recorded_baseline
+from byom_monitor.io.config import Config
 from byom_monitor.session.jobs import (
     ProcessingJob,
     clarify_job,
@@ -54,15 +53,6 @@ def run(config: Config, job: ProcessingJob) -> Execution:
     if not execution.ok:
         raise StepFailed(f"{job.purpose} ({execution.job_name}): {execution.exit_message}")
     return execution
-
-
-def baseline_location(config: Config, key: str) -> str:
-    """A location notebook 01 recorded; a clear StepFailed when 01 has not run yet."""
-    try:
-        return config.get_baseline(key)
-    except ConfigError:
-        raise StepFailed(f"{config.path} has no baseline '{key}' yet: run notebook "
-                         f"01_create_baselines.ipynb first") from None
 
 
 def _baseline_folder(config: Config, check: str) -> str:
@@ -95,8 +85,8 @@ def data_quality_check(config: Config) -> CheckResult:
     """Check the current data-quality dataset (from generate_altered.py) against the baseline."""
     job = data_quality_job(config.get_dataset("data-quality-modified-data"),
                            _check_output(config, "data-quality"),
-                           constraints=baseline_location(config, "data-quality-constraints"),
-                           statistics=baseline_location(config, "data-quality-statistics"))
+                           constraints=recorded_baseline(config, "data-quality-constraints"),
+                           statistics=recorded_baseline(config, "data-quality-statistics"))
     execution = run(config, job)
     result = CheckResult(execution.outcome, Statistics.from_uri(execution.output("statistics.json")),
                          Violations.from_uri(execution.output("constraint_violations.json")))
@@ -119,7 +109,7 @@ def model_quality_check(config: Config) -> CheckResult:
     """Metrics of the current labelled scenario against the model-quality constraints."""
     job = model_quality_job(config.get_dataset("model-quality-modified-data"),
                             _check_output(config, "model-quality"), MODEL_QUALITY_ATTRIBUTES,
-                            constraints=baseline_location(config, "model-quality-constraints"))
+                            constraints=recorded_baseline(config, "model-quality-constraints"))
     execution = run(config, job)
     result = CheckResult(execution.outcome,
                          ModelQualityStatistics.from_uri(execution.output("statistics.json")),
@@ -177,63 +167,10 @@ def clarify_baseline(config: Config, check: str) -> ClarifyResult:
 
 def clarify_check(config: Config, check: str) -> ClarifyResult:
     """The current scenario's bias or explainability against its baseline analysis.json."""
-    job = clarify_job(check, baseline_location(config, f"{check}-analysis_config"),
+    job = clarify_job(check, recorded_baseline(config, f"{check}-analysis_config"),
                       config.get_dataset(f"{check}-modified-data"), _check_output(config, check),
-                      baseline_analysis=baseline_location(config, f"{check}-analysis"))
+                      baseline_analysis=recorded_baseline(config, f"{check}-analysis"))
     result = _clarify_result(run(config, job))
     # Clarify writes no violations file when there are none; record that too
     config.save_baseline(f"{check}-violations", result.location("constraint_violations.json") or "")
     return result
-
-
-# -- review of the suggested constraints (as the service's users are told to) ----------------------
-def batch_rows(config: Config) -> int:
-    """Rows of a monitored batch: the held-out test split every scenario starts from."""
-    return len(pd.read_csv(storage.join(config.data_dir, "test.csv")))
-
-
-def _reviewed(config: Config, check: str, name: str, document: dict) -> str:
-    location = storage.join(_baseline_folder(config, check), "reviewed", name)
-    storage.write_text(location, json.dumps(document, indent=2))
-    return location
-
-
-def review_model_quality(config: Config, z: float = 3.0) -> pd.DataFrame:
-    """Widen the suggested model-quality thresholds by ``z`` standard errors of the difference
-    between the baseline and a batch of unaltered data (bootstrap of the held-out baseline rows
-    at the batch size), record the edited constraints.json, return the review table."""
-    suggested = storage.join(_baseline_folder(config, "model-quality"), "constraints.json")
-    constraints = json.loads(storage.read_text(suggested))
-    rows = pd.read_csv(baseline_location(config, "model-quality-baseline-data"))
-    spread = tolerance.bootstrap(rows, tolerance.binary_metrics(
-        LABEL, MODEL_QUALITY_ATTRIBUTES["inference_attribute"],
-        MODEL_QUALITY_ATTRIBUTES["probability_attribute"]), rows=batch_rows(config))
-    review = tolerance.widen_model_quality(constraints, spread, z)
-    config.save_baseline("model-quality-suggested-constraints", suggested)
-    config.save_baseline("model-quality-constraints",
-                         _reviewed(config, "model-quality", "constraints.json", constraints))
-    return review
-
-
-def review_bias(config: Config, quantile: float = 0.99, samples: int = 100) -> pd.DataFrame:
-    """Widen the bias baseline (its analysis.json is the check's constraints) to what batches
-    of unaltered training rows of the batch size show, labelled by the model as the monitored
-    bias datasets are; record the edited analysis.json, return the review table."""
-    folder = _baseline_folder(config, "model-bias")
-    suggested = storage.join(folder, "analysis.json")
-    analysis_config = json.loads(storage.read_text(
-        baseline_location(config, "model-bias-analysis_config")))
-    model = ModelFolderPredictor(config.model_dir)
-    train = pd.read_csv(baseline_location(config, "model-bias-baseline-data"))
-    by_model = train.drop(columns=LABEL).assign(
-        **{LABEL: (model.predict(train.drop(columns=LABEL))
-                   >= analysis_config["probability_threshold"]).astype(int)})
-    spread = tolerance.bootstrap(by_model, tolerance.bias_metrics(
-        analysis_config, model, analysis_config["probability_threshold"]),
-        rows=batch_rows(config), samples=samples)
-    edited, review = tolerance.widen_bias(json.loads(storage.read_text(suggested)), spread,
-                                          quantile)
-    config.save_baseline("model-bias-suggested-analysis", suggested)
-    config.save_baseline("model-bias-analysis", _reviewed(config, "model-bias", "analysis.json",
-                                                          edited))
-    return review
