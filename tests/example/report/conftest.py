@@ -21,9 +21,7 @@ def orchestrated(prepared, tmp_path_factory):
     config.set("monitoring", "data_dir", str(prepared["data"]))
     workflow.data_quality_baseline(config)
     workflow.model_quality_baseline(config)
-    workflow.review_model_quality(config)  # as notebook 01 reviews and edits them
     workflow.clarify_baseline(config, "model-bias")
-    workflow.review_bias(config)
     workflow.clarify_baseline(config, "model-explainability")
     orchestrate.run_scenarios(config, SCENARIOS,
                               lambda name: generate_altered.main(name, config=config),

@@ -148,7 +148,8 @@ def test_acceptance_rates_are_the_models_on_the_monitored_rows(results, orchestr
     import prep
 
     run = results.run("default")
-    frame = pd.read_csv(run_dataset(orchestrated, "default", "model-bias"))
+    frame = pd.read_csv(io.StringIO(read_text(orchestrated,
+                                              run_dataset(orchestrated, "default", "model-bias"))))
     predicted = prep.predict(frame, model_dir=orchestrated.model_dir)["prediction"]
     foreign = frame["foreign_worker"] == 1
     expected = (predicted[foreign].mean(), predicted[~foreign].mean())
@@ -161,6 +162,19 @@ def test_acceptance_rates_are_the_models_on_the_monitored_rows(results, orchestr
     assert [b.get_height() for b in observed] == pytest.approx([100 * r for r in expected])
     assert set(colours(observed)) == {VIOLATED} and set(colours(baseline)) == {to_hex(BASELINE)}
     assert figure.axes[0].get_xticklabels()[0].get_text() == "foreign_worker = 1"
+
+
+def read_text(config, location: str) -> str:
+    """A local file, or an s3:// object of the in-process session's S3."""
+    from pathlib import Path
+
+    if not location.startswith("s3://"):
+        return Path(location).read_text()
+    from sagemaker.s3 import S3Downloader
+
+    from byom_monitor.sessions import session_from_config
+
+    return S3Downloader.read_file(location, sagemaker_session=session_from_config(config)[0])
 
 
 def run_dataset(config, scenario: str, check: str) -> str:
