@@ -172,7 +172,7 @@ def read_text(config, location: str) -> str:
         return Path(location).read_text()
     from sagemaker.s3 import S3Downloader
 
-    from byom_monitor.sessions import session_from_config
+    from byom_monitor.session.sessions import session_from_config
 
     return S3Downloader.read_file(location, sagemaker_session=session_from_config(config)[0])
 
