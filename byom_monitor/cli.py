@@ -131,11 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from byom_monitor.live.alerts import AlertError
-    from byom_monitor.analyzer import AnalyzerFailed
+    from byom_monitor.errors import MonitorError
     from byom_monitor.io.config import Config, ConfigError
-    from byom_monitor.live.schedule import ScheduleError
-    from byom_monitor.example.workflow import StepFailed
 
     try:
         config = Config(args.config)
@@ -145,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (AlertError, AnalyzerFailed, ScheduleError, StepFailed, LookupError,
-            FileNotFoundError, ValueError) as exc:
+    except (MonitorError, LookupError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

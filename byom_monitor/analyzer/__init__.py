@@ -2,7 +2,6 @@
 container-compatible."""
 
 from byom_monitor.analyzer.api import (
-    AnalyzerFailed,
     Baseline,
     CheckResult,
     Constraints,
@@ -17,6 +16,6 @@ from byom_monitor.analyzer.api import (
 from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.analyzer.contract import run_job
 
-__all__ = ["AnalyzerFailed", "Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
+__all__ = ["Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
            "check_data_quality", "check_model_quality", "run_job", "suggest_baseline",
            "suggest_model_quality_baseline"]

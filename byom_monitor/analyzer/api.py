@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from byom_monitor.errors import JobFailed
 from byom_monitor.io import storage
 from byom_monitor.io.formats import load_json
 from byom_monitor.analyzer.outcome import Outcome
@@ -129,10 +130,6 @@ class CheckResult:
         return self.violations.body_dict.get("violations", [])
 
 
-class AnalyzerFailed(RuntimeError):
-    """The job ended ``Failed``; the message says why."""
-
-
 def suggest_baseline(data: pd.DataFrame | str, output_path: str, *,
                      dataset_format: dict[str, Any] | None = None,
                      categorical_drift_method: str = "LInfinity") -> Baseline:
@@ -177,7 +174,7 @@ def _run(data: pd.DataFrame | str, output_path: str, dataset_format: dict[str, A
                "publish_cloudwatch_metrics": "Disabled", **extra_env}
         outcome = run_job(env, message_file=None)
     if not outcome.ok:
-        raise AnalyzerFailed(outcome.message)
+        raise JobFailed(outcome.message, outcome)
     return outcome
 
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 
 from byom_monitor.io import storage
+from byom_monitor.io.config import ConfigError
 from byom_monitor.io.datasets import DatasetError, DatasetFormat, parse_time, read_chunks
 from byom_monitor.io.formats import FormatError, dumps_jackson, load_json
 from byom_monitor.analyzer.outcome import MESSAGE_FILE, Outcome, run_guarded
@@ -31,12 +32,13 @@ from byom_monitor.analyzer import data_quality as dq
 from byom_monitor.analyzer import model_quality as mq
 from byom_monitor.analyzer.ground_truth import GROUND_TRUTH_COLUMN, merge, parse_duration
 from byom_monitor.analyzer.inputs import load_script, profile_dataset
+from byom_monitor.errors import InputError
 
 METRICS_DIR = "/opt/ml/output/metrics/cloudwatch"
 logger = logging.getLogger("byom_monitor.analyzer")
 
 
-class JobError(ValueError):
+class JobError(InputError):
     """A problem with the job's inputs: it ends as ``Failed: <message>``."""
 
 
@@ -87,12 +89,13 @@ class JobSpec:
                     problem_type=value("problem_type") or "", ground_truth=value("ground_truth_attribute"),
                     inference=value("inference_attribute"),
                     probability=value("probability_attribute"), probability_threshold=cut)
-            except DatasetError as exc:
+            except (DatasetError, ConfigError) as exc:
                 raise JobError(str(exc)) from exc
-        method = value("categorical_drift_method") or "LInfinity"
-        if method not in dq.DRIFT_METHODS:
-            raise JobError(f"categorical_drift_method must be one of {dq.DRIFT_METHODS}, "
-                           f"got {method!r}")
+        try:
+            method = dq.checked_drift_method(value("categorical_drift_method") or "LInfinity",
+                                             "environment variable")
+        except FormatError as exc:
+            raise JobError(str(exc)) from exc
         publish = (value("publish_cloudwatch_metrics") or "Disabled")
         if publish not in (dq.ENABLED, dq.DISABLED):
             raise JobError(f"publish_cloudwatch_metrics must be Enabled or Disabled, "

@@ -60,14 +60,20 @@ def _feature_statistics(state: ColumnState) -> dict[str, Any]:
     return {"name": state.name, "inferred_type": kind, "string_statistics": strings}
 
 
+def checked_drift_method(method: str, source: str) -> str:
+    """``method`` if it is one of :data:`DRIFT_METHODS`; FormatError naming ``source``."""
+    if method not in DRIFT_METHODS:
+        raise FormatError(f"{source}: categorical_drift_method must be one of "
+                          f"{DRIFT_METHODS}, got {method!r}")
+    return method
+
+
 # -- constraints.json -----------------------------------------------------------------------------
 def suggest_constraints(profile: DatasetProfile,
                         categorical_drift_method: str = "LInfinity") -> dict[str, Any]:
     """Suggested constraints (Deequ rules, spec B.2): completeness as observed, non-negativity
     for numeric columns with min >= 0, domains for low-cardinality String columns."""
-    if categorical_drift_method not in DRIFT_METHODS:
-        raise ValueError(f"categorical_drift_method must be one of {DRIFT_METHODS}, "
-                         f"got {categorical_drift_method!r}")
+    checked_drift_method(categorical_drift_method, "suggest_constraints")
     features = []
     for state in profile.columns.values():
         kind = state.inferred_type
@@ -348,10 +354,8 @@ class MonitoringConfig:
         if method not in COMPARISON_METHODS:
             raise FormatError(f"{source}: comparison_method must be one of "
                               f"{COMPARISON_METHODS}, got {method!r}")
-        categorical = distribution.get("categorical_drift_method", "LInfinity")
-        if categorical not in DRIFT_METHODS:
-            raise FormatError(f"{source}: categorical_drift_method must be one of "
-                              f"{DRIFT_METHODS}, got {categorical!r}")
+        categorical = checked_drift_method(
+            distribution.get("categorical_drift_method", "LInfinity"), source)
         threshold = _number(distribution, "comparison_threshold", 0.1, source)
         return cls(
             evaluate_constraints=config.get("evaluate_constraints", ENABLED) != DISABLED,

@@ -14,15 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from byom_monitor.errors import JobFailed
 from byom_monitor.io import storage
 from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.clarify.checks import shap_block
 from byom_monitor.clarify.job import ClarifyJob, run_clarify
 from byom_monitor.clarify.predictor import Predictor
-
-
-class ClarifyFailed(RuntimeError):
-    """The job ended ``Failed``; the message says why."""
 
 
 @dataclass
@@ -84,7 +81,7 @@ def analyze(analysis_config: dict[str, Any], data: pd.DataFrame | str, output_pa
         job = ClarifyJob(config_path, source, output_path, baseline, predictors or {}, predictor)
         outcome = run_clarify(job, message_file=None)
     if not outcome.ok:
-        raise ClarifyFailed(outcome.message)
+        raise JobFailed(outcome.message, outcome)
     violations_file = outcome.outputs.get("constraint_violations.json")
     violations = (json.loads(storage.read_text(violations_file))["violations"]
                   if violations_file else [])

@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from byom_monitor.errors import InputError
+
 DESCRIPTIONS = {
     "CI": "Class Imbalance (CI)",
     "DPL": "Difference in Positive Proportions in Labels (DPL)",
@@ -44,7 +46,7 @@ POST_TRAINING = sorted(["DPPL", "DI", "DCA", "DCR", "RD", "SD", "DAR", "DRR", "A
 INFINITY = math.inf
 
 
-class MetricError(ValueError):
+class MetricError(InputError):
     """A metric that cannot be computed on this data (its analysis.json entry gets ``error``)."""
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from byom_monitor.errors import JobFailed
 from byom_monitor.io import storage
 from byom_monitor.analyzer import (
     Baseline,
@@ -42,8 +43,8 @@ LABEL, FACET = "credit_risk", "foreign_worker"
 CLARIFY_CHECKS = {"model-bias": "e2e-model-bias", "model-explainability": "e2e-model"}
 
 
-class StepFailed(RuntimeError):
-    """A job of the example ended ``Failed``; the message is the job's reason."""
+#: A job of the example ended ``Failed`` (the package's one "job failed" error).
+StepFailed = JobFailed
 
 
 def run(config: Config, job: ProcessingJob) -> Execution:

@@ -26,12 +26,13 @@ import numpy as np
 import pandas as pd
 
 from byom_monitor.io import storage
+from byom_monitor.errors import InputError
 
 BLOCK_BYTES = 16 * 1024 * 1024
 JSON_LINES_PER_CHUNK = 50_000
 
 
-class DatasetError(ValueError):
+class DatasetError(InputError):
     """A dataset that cannot be read; the message names the file and the problem."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from byom_monitor.io import storage
+from byom_monitor.errors import InputError
 
 
 def java_double(value: float) -> str:
@@ -93,7 +94,7 @@ def _clarify_values(value: Any) -> Any:
     return value
 
 
-class FormatError(ValueError):
+class FormatError(InputError):
     """A result or baseline file that is not valid JSON or lacks a required key."""
 
 

@@ -14,9 +14,10 @@ import tempfile
 from pathlib import Path
 
 from byom_monitor.io import storage
+from byom_monitor.errors import MonitorError
 
 
-class PublishError(ValueError):
+class PublishError(MonitorError, ValueError):
     """The results could not be written; none of them were published."""
 
 

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from byom_monitor.io import storage
-from byom_monitor.http_request import MAX_BODY_BYTES, BadRequest, header_time, read_body
+from byom_monitor.live.http_request import MAX_BODY_BYTES, BadRequest, header_time, read_body
 
 CSV_TYPES = ("text/csv",)
 JSON_TYPES = ("application/json",)

@@ -7,7 +7,7 @@ time to ``T`` (a monthly schedule: the whole month; shifted by the schedule's st
 offsets, as model-quality schedules use them to wait for ground truth). Its row is written as
 ``InProgress`` before the job runs and updated after, so a scheduler that restarts after a crash
 re-runs the unfinished window and never a finished one, and runs every window it missed. A
-window is claimed with a lease (:mod:`byom_monitor.leases`) before it runs, so several
+window is claimed with a lease (:mod:`byom_monitor.live.leases`) before it runs, so several
 schedulers sharing one store run each window once.
 """
 from __future__ import annotations
@@ -32,7 +32,8 @@ from byom_monitor.io.datasets import DatasetFormat, read_chunks
 from byom_monitor.session.jobs import JobInput, clarify_job, data_quality_job, model_quality_job
 from byom_monitor.session.runners import Execution, runner_for
 from byom_monitor.session.cloudwatch import publish_safely
-from byom_monitor.leases import Leases
+from byom_monitor.live.leases import Leases
+from byom_monitor.errors import InputError
 
 CHECK_TYPES = ("data-quality", "model-quality", "model-bias", "model-explainability")
 TERMINAL = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
@@ -45,7 +46,7 @@ LOOKBACK_DAYS = 8 * 366 + 1
 HOURLY = "cron(0 * ? * * *)"
 
 
-class ScheduleError(ValueError):
+class ScheduleError(InputError):
     """A schedule that cannot be created or found."""
 
 

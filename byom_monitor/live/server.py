@@ -30,7 +30,7 @@ import pandas as pd
 
 from byom_monitor.live.capture import CaptureMiddleware, DataCapture
 from byom_monitor.example.model import CreditRiskModel
-from byom_monitor.http_request import MAX_BODY_BYTES, BadRequest, header_time, read_body
+from byom_monitor.live.http_request import MAX_BODY_BYTES, BadRequest, header_time, read_body
 
 TIME_HEADER = "X-Byom-Inference-Time"
 IDLE_TIMEOUT_SECONDS = 30.0

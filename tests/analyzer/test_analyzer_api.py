@@ -1,9 +1,8 @@
 import pandas as pd
 import pytest
 
-from byom_monitor.analyzer import (
-    AnalyzerFailed, Baseline, check_data_quality, suggest_baseline,
-)
+from byom_monitor.analyzer import Baseline, check_data_quality, suggest_baseline
+from byom_monitor.errors import JobFailed
 
 
 @pytest.fixture
@@ -31,5 +30,5 @@ def test_check_from_a_baseline_folder(frame, tmp_path):
 
 
 def test_failure_raises_with_the_reason(tmp_path):
-    with pytest.raises(AnalyzerFailed, match="no such file or folder"):
+    with pytest.raises(JobFailed, match="no such file or folder"):
         suggest_baseline(str(tmp_path / "absent.csv"), str(tmp_path / "out"))
