@@ -4,18 +4,19 @@ container-compatible."""
 from byom_monitor.analyzer.api import (
     Baseline,
     CheckResult,
+    Result,
     Constraints,
     ModelQualityStatistics,
     Statistics,
     Violations,
     check_data_quality,
     check_model_quality,
-    suggest_baseline,
-    suggest_model_quality_baseline,
+    baseline_data_quality,
+    baseline_model_quality,
 )
 from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.analyzer.contract import run_job
 
-__all__ = ["Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
-           "check_data_quality", "check_model_quality", "run_job", "suggest_baseline",
-           "suggest_model_quality_baseline"]
+__all__ = ["Baseline", "CheckResult", "Result", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
+           "check_data_quality", "check_model_quality", "run_job", "baseline_data_quality",
+           "baseline_model_quality"]

@@ -353,6 +353,32 @@ def column_transformer_sources(preprocessor: Any, features: Sequence[str]) -> np
     return np.asarray(sources, dtype=np.int64)
 
 
+def one_hot_layout(preprocessor: Any, features: Sequence[str]) -> dict[str, Any]:
+    """A fitted ColumnTransformer of one-hot encoders and passthrough (or identity
+    FunctionTransformer) columns as plain data:
+    ``categorical_index`` / ``categories`` (the one-hot columns' positions in ``features`` and
+    their categories) and ``numeric_index`` (the passthrough columns'), in output order.
+    ClarifyError for any other transformer (it has no such form)."""
+    position = {name: i for i, name in enumerate(features)}
+    layout: dict[str, Any] = {"features": list(features), "categorical_index": [],
+                              "categories": [], "numeric_index": []}
+    for name, transformer, columns in preprocessor.transformers_:
+        names = [features[c] if isinstance(c, (int, np.integer)) else c for c in columns]
+        if isinstance(transformer, str) and transformer == "drop":
+            continue
+        identity = (type(transformer).__name__ == "FunctionTransformer"
+                    and getattr(transformer, "func", None) is None)
+        if identity or (isinstance(transformer, str) and transformer == "passthrough"):
+            layout["numeric_index"].extend(position[c] for c in names)
+        elif type(transformer).__name__ == "OneHotEncoder":
+            layout["categorical_index"].extend(position[c] for c in names)
+            layout["categories"].extend(np.asarray(c).tolist() for c in transformer.categories_)
+        else:
+            raise ClarifyError(f"preprocessor part {name!r} is a {type(transformer).__name__}; "
+                               f"only one-hot encoders and passthrough columns have a layout")
+    return layout
+
+
 def _metadata(root: Path) -> dict[str, Any]:
     path = root / METADATA_FILE
     if not path.exists():

@@ -31,11 +31,14 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import OneHotEncoder
 
+from byom_monitor.clarify.models import (
+    BOOSTER_FILE,
+    METADATA_FILE,
+    PREPROCESSOR_FILE,
+    one_hot_layout,
+)
 from byom_monitor.io import storage
 
-PREPROCESSOR_FILE = "preprocessor.joblib"
-BOOSTER_FILE = "xgboost-model.json"
-METADATA_FILE = "metadata.json"
 PROBABILITY_COLUMN = "prediction_probability"
 PREDICTION_COLUMN = "prediction"
 
@@ -143,13 +146,10 @@ class _OneHotMatrix:
     @classmethod
     def from_preprocessor(cls, preprocessor: ColumnTransformer,
                           features: list[str]) -> "_OneHotMatrix":
-        position = {name: i for i, name in enumerate(features)}
-        onehot_columns = preprocessor.transformers_[0][2]
-        numeric_columns = preprocessor.transformers_[1][2]
-        encoder = preprocessor.named_transformers_["onehot"]
-        return cls([position[c] for c in onehot_columns],
-                   [np.asarray(c, dtype=float) for c in encoder.categories_],
-                   [position[c] for c in numeric_columns])
+        layout = one_hot_layout(preprocessor, features)
+        return cls(layout["categorical_index"],
+                   [np.asarray(c, dtype=float) for c in layout["categories"]],
+                   layout["numeric_index"])
 
     @property
     def source_columns(self) -> np.ndarray:
