@@ -27,7 +27,6 @@ from byom_monitor.live.dashboard.endpoint_view import endpoint_page
 from byom_monitor.live.dashboard.execution_view import execution_page
 from byom_monitor.live.dashboard.layout import Page, document, esc, link
 from byom_monitor.live.dashboard.overview import overview
-from byom_monitor.live.dashboard.scenarios_view import ScenarioCharts, scenarios_page
 from byom_monitor.live.dashboard.layout import href
 from byom_monitor.live.dashboard.schedule_view import schedule_page
 from byom_monitor.errors import InputError
