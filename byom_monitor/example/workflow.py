@@ -148,7 +148,7 @@ def _clarify_result(execution: Execution) -> ClarifyResult:
     violations = execution.output("constraint_violations.json")
     return ClarifyResult(
         execution.outcome, json.loads(storage.read_text(execution.output("analysis.json"))),
-        json.loads(storage.read_text(violations))["violations"] if violations else [])
+        Violations.from_uri(violations) if violations else Violations({"violations": []}))
 
 
 def clarify_baseline(config: Config, check: str) -> ClarifyResult:
