@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from byom_monitor.engines.guards import numbers
 from byom_monitor.errors import InputError
 
 DESCRIPTIONS = {
@@ -66,6 +67,16 @@ class BiasData:
     predicted: np.ndarray | None = None  # bool: positive predicted label
     group: np.ndarray | None = None      # group variable (CDDL / CDDPL)
     features: np.ndarray | None = None   # numeric matrix of the other columns (FT)
+
+    def __post_init__(self) -> None:
+        weights = numbers(self.weights, "bias weights", allow_empty=True)
+        if (weights < 0).any():
+            raise InputError("bias weights: negative weight(s)")
+        for name, column in (("facet", self.facet), ("label", self.label),
+                             ("predicted", self.predicted), ("group", self.group)):
+            if column is not None and len(column) != len(weights):
+                raise InputError(f"bias data: {name} has {len(column)} rows, weights "
+                                 f"{len(weights)}")
 
     def count(self, mask: np.ndarray) -> float:
         return float(self.weights[mask].sum())

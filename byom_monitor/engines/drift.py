@@ -6,7 +6,9 @@ from typing import Mapping
 
 import numpy as np
 
+from byom_monitor.engines.guards import numbers
 from byom_monitor.engines.kll import KLLSketch
+from byom_monitor.errors import InputError
 
 #: c(alpha) of the two-sample Kolmogorov-Smirnov critical value for alpha ~ 0.003 (Deequ).
 KS_CRITICAL = 1.8
@@ -31,8 +33,9 @@ def numerical_distance(baseline: KLLSketch, current: KLLSketch, method: str = "R
 
 
 def categorical_linf(baseline: Mapping[str, float], current: Mapping[str, float]) -> float:
-    """Largest difference of category shares (PMFs, not CDFs) over the union of categories."""
-    n, m = sum(baseline.values()), sum(current.values())
+    """Largest difference of category shares (PMFs, not CDFs) over the union of categories;
+    NaN when either side has no values (there is nothing to compare)."""
+    n, m = _total(baseline, "baseline counts"), _total(current, "current counts")
     if n == 0 or m == 0:
         return math.nan
     keys = set(baseline) | set(current)
@@ -58,6 +61,14 @@ def chi_squared_p_value(baseline: Mapping[str, float], current: Mapping[str, flo
         return math.nan
     statistic = float(np.sum((observed - expected) ** 2 / expected))
     return chi2_survival(statistic, expected.size - 1)
+
+
+def _total(counts: Mapping[str, float], name: str) -> float:
+    """The sum of category counts; InputError for a NaN, infinite or negative count."""
+    values = numbers(list(counts.values()), name, allow_empty=True)
+    if (values < 0).any():
+        raise InputError(f"{name}: negative count(s)")
+    return float(values.sum())
 
 
 def chi2_survival(x: float, dof: int) -> float:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from byom_monitor.engines.guards import numbers
+
 DEFAULT_K = 2048
 DEFAULT_C = 0.64
 NUM_BUCKETS = 10
@@ -60,8 +62,9 @@ class KLLSketch:
         return 2 * (math.ceil(self.k * self.c ** height / 2) + 1)
 
     def update(self, values: np.ndarray) -> None:
-        """Add values (NaN must be removed by the caller), in order."""
-        values = np.asarray(values, dtype=np.float64).ravel()
+        """Add values, in order; InputError for NaN (the caller removes missing values) or
+        values that are not numbers."""
+        values = numbers(values, "KLL sketch update", allow_empty=True, allow_infinite=True).ravel()
         if values.size == 0:
             return
         level0 = self._levels[0]

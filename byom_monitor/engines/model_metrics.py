@@ -16,6 +16,9 @@ from typing import Callable
 
 import numpy as np
 
+from byom_monitor.engines.guards import not_empty, numbers
+from byom_monitor.errors import InputError
+
 MIN_ROWS_FOR_STD = 200
 SUBSAMPLES = 5
 SUBSAMPLE_SHARE = 0.8
@@ -85,9 +88,11 @@ class BinaryEvaluation:
 
     def __init__(self, labels: np.ndarray, predictions: np.ndarray,
                  scores: np.ndarray | None = None) -> None:
-        self.labels = np.asarray(labels, dtype=np.int8)
-        self.predictions = np.asarray(predictions, dtype=np.int8)
-        self.scores = None if scores is None else np.asarray(scores, dtype=np.float64)
+        self.labels = numbers(labels, "labels").astype(np.int8)
+        self.predictions = numbers(predictions, "predictions").astype(np.int8)
+        if len(self.labels) != len(self.predictions):
+            raise InputError(f"{len(self.labels)} labels but {len(self.predictions)} predictions")
+        self.scores = None if scores is None else numbers(scores, "scores")
         if self.scores is not None:
             self._order = np.argsort(-self.scores, kind="stable")
             self._sorted_scores = self.scores[self._order]
@@ -154,6 +159,9 @@ class MulticlassEvaluation:
     """Class labels as strings; weights are the actual-class supports."""
 
     def __init__(self, labels: np.ndarray, predictions: np.ndarray) -> None:
+        not_empty(labels, "labels")
+        if len(labels) != len(predictions):
+            raise InputError(f"{len(labels)} labels but {len(predictions)} predictions")
         self.classes, codes = np.unique(np.concatenate([labels, predictions]), return_inverse=True)
         self.actual, self.predicted = codes[: len(labels)], codes[len(labels):]
 
@@ -209,6 +217,9 @@ def regression_metrics(labels: np.ndarray, predictions: np.ndarray) -> Metrics:
     an online summary, spec J): sums in row order (``cumsum`` adds left to right), mse from
     the squared L2 norm, and r2 with the total sum of squares taken over the *predictions*.
     ``r2_textbook`` (over the labels) is returned too but not written to statistics.json."""
+    labels, predictions = numbers(labels, "labels"), numbers(predictions, "predictions")
+    if labels.size != predictions.size:
+        raise InputError(f"{labels.size} labels but {predictions.size} predictions")
     errors = labels - predictions
     n = errors.size
     l1 = float(np.cumsum(np.abs(errors))[-1])
