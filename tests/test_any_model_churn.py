@@ -7,6 +7,7 @@ import urllib.request
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_path
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -14,7 +15,6 @@ from sklearn.preprocessing import StandardScaler
 import byom_monitor as bm
 from byom_monitor.clarify import BoosterPredictor
 from byom_monitor.live.server import make_app, serve
-from conftest import shared_path
 
 LABEL = "Churn"
 FEATURES = ["Account Length", "Day Mins", "Eve Mins", "Night Mins", "Intl Mins",

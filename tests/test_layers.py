@@ -51,7 +51,8 @@ def test_every_module_is_in_a_layer():
     loose = [_module(p) for p in PACKAGE.glob("*.py")
              if p.stem not in ("__init__", "__main__", "cli", "errors")]
     assert loose == [], f"modules outside the layer packages: {loose}"
-    assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(LAYERS)
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == set(LAYERS)
 
 
 def test_the_foundation_imports_nothing_of_the_package():

@@ -4,19 +4,19 @@ container-compatible."""
 from byom_monitor.analyzer.api import (
     Baseline,
     CheckResult,
-    Result,
     Constraints,
     ModelQualityStatistics,
+    Result,
     Statistics,
     Violations,
-    check_data_quality,
-    check_model_quality,
     baseline_data_quality,
     baseline_model_quality,
+    check_data_quality,
+    check_model_quality,
 )
-from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.analyzer.contract import run_job
+from byom_monitor.analyzer.outcome import Outcome
 
-__all__ = ["Baseline", "CheckResult", "Result", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
-           "check_data_quality", "check_model_quality", "run_job", "baseline_data_quality",
-           "baseline_model_quality"]
+__all__ = ["Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Result",
+           "Statistics", "Violations", "baseline_data_quality", "baseline_model_quality",
+           "check_data_quality", "check_model_quality", "run_job"]

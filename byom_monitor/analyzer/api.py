@@ -21,12 +21,12 @@ from typing import Any
 
 import pandas as pd
 
+from byom_monitor.analyzer.contract import run_job
+from byom_monitor.analyzer.model_quality import Attributes, evaluation_from_frame, textbook_r2
+from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.errors import JobFailed
 from byom_monitor.io import storage
 from byom_monitor.io.formats import load_json
-from byom_monitor.analyzer.outcome import Outcome
-from byom_monitor.analyzer.contract import run_job
-from byom_monitor.analyzer.model_quality import Attributes, evaluation_from_frame, textbook_r2
 
 CSV_WITH_HEADER = {"csv": {"header": True, "output_columns_position": "START"}}
 
@@ -39,7 +39,7 @@ class Document:
         self.location = location
 
     @classmethod
-    def from_uri(cls, location: str) -> "Document":
+    def from_uri(cls, location: str) -> Document:
         return cls(load_json(location), location)
 
 
@@ -142,7 +142,7 @@ class Baseline:
         return self.statistics.plot(ax)
 
     @classmethod
-    def from_folder(cls, folder: str, *, model_quality: bool = False) -> "Baseline":
+    def from_folder(cls, folder: str, *, model_quality: bool = False) -> Baseline:
         statistics = ModelQualityStatistics if model_quality else Statistics
         constraints = Document if model_quality else Constraints
         return cls(statistics.from_uri(storage.join(folder, "statistics.json")),

@@ -189,8 +189,9 @@ def compute_metrics(evaluation: Evaluation, seed: int = 0) -> dict[str, Any]:
         return mm.with_standard_deviation(regression, evaluation.rows, seed)
     if evaluation.problem_type == mm.BINARY:
         binary = mm.BinaryEvaluation(evaluation.labels, evaluation.predictions, evaluation.scores)
-        block: dict[str, Any] = {"confusion_matrix": binary.confusion_matrix(),
-                                 **mm.with_standard_deviation(binary.metrics, evaluation.rows, seed)}
+        block: dict[str, Any] = {
+            "confusion_matrix": binary.confusion_matrix(),
+            **mm.with_standard_deviation(binary.metrics, evaluation.rows, seed)}
         if evaluation.scores is not None:
             block.update(binary.curves())
         return {key: block[key] for key in BINARY_ORDER if key in block}

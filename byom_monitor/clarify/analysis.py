@@ -17,11 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from byom_monitor.engines import bias_metrics as bm
-from byom_monitor.io import storage
-from byom_monitor.io.datasets import data_files
-from byom_monitor.io.staged_output import StagedOutput
-from byom_monitor.engines.shap import ShapResult, kernel_shap, tree_shap
 from byom_monitor.clarify.config import (
     AnalysisConfig,
     ClarifyError,
@@ -31,6 +26,11 @@ from byom_monitor.clarify.config import (
     positive_mask,
 )
 from byom_monitor.clarify.predictor import Predictor
+from byom_monitor.engines import bias_metrics as bm
+from byom_monitor.engines.shap import ShapResult, kernel_shap, tree_shap
+from byom_monitor.io import storage
+from byom_monitor.io.datasets import data_files
+from byom_monitor.io.staged_output import StagedOutput
 
 COUNT = "__rows__"
 

@@ -20,15 +20,15 @@ from typing import Any
 
 import pandas as pd
 
-from byom_monitor.errors import JobFailed
-from byom_monitor.io import storage
 from byom_monitor.analyzer.api import Result, Violations, bar_chart
 from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.clarify.checks import shap_block
-from byom_monitor.clarify.job import ClarifyJob, run_clarify
 from byom_monitor.clarify.config import ClarifyError
+from byom_monitor.clarify.job import ClarifyJob, run_clarify
 from byom_monitor.clarify.models import as_predictor
 from byom_monitor.clarify.predictor import Predictor
+from byom_monitor.errors import JobFailed
+from byom_monitor.io import storage
 
 BIAS_METHODS = ("pre_training_bias", "post_training_bias")
 

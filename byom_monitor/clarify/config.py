@@ -63,7 +63,7 @@ class AnalysisConfig:
 
     @classmethod
     def from_dict(cls, document: dict[str, Any], source: str = "analysis_config.json"
-                  ) -> "AnalysisConfig":
+                  ) -> AnalysisConfig:
         def need(key: str) -> Any:
             if document.get(key) in (None, "", []):
                 raise ClarifyError(f"{source}: missing required key '{key}'")

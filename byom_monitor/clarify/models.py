@@ -26,8 +26,9 @@ import socket
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd

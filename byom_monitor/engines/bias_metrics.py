@@ -10,8 +10,8 @@ which becomes ``"value": null`` plus ``"error"`` in analysis.json.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -137,8 +137,10 @@ def dpl(data: BiasData) -> float:
 def _label_distributions(data: BiasData) -> tuple[np.ndarray, np.ndarray]:
     """P_a and P_d over label values present in both groups (smclarify's aligned non-zero)."""
     n_a, n_d = data.sizes()
-    p_a = np.array([data.count(~data.facet & ~data.label), data.count(~data.facet & data.label)]) / n_a
-    p_d = np.array([data.count(data.facet & ~data.label), data.count(data.facet & data.label)]) / n_d
+    p_a = np.array([data.count(~data.facet & ~data.label),
+                    data.count(~data.facet & data.label)]) / n_a
+    p_d = np.array([data.count(data.facet & ~data.label),
+                    data.count(data.facet & data.label)]) / n_d
     both = (p_a > 0) & (p_d > 0)
     if not both.any():
         raise MetricError("No instance of common facet found, dataset may be too small")

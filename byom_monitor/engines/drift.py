@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -80,7 +80,8 @@ def chi2_survival(x: float, dof: int) -> float:
         terms = [i * math.log(half) - math.lgamma(i + 1) for i in range(dof // 2)]
         tail = 0.0
     else:
-        terms = [(i - 0.5) * math.log(half) - math.lgamma(i + 0.5) for i in range(1, (dof + 1) // 2)]
+        terms = [(i - 0.5) * math.log(half) - math.lgamma(i + 0.5)
+                 for i in range(1, (dof + 1) // 2)]
         tail = math.erfc(math.sqrt(half))
     return min(1.0, tail + sum(math.exp(t - half) for t in terms))
 
@@ -90,7 +91,8 @@ def _regroup(observed: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np
     observed, expected = list(observed), list(expected)
     while len(expected) >= 2:
         small = sum(e < 5 for e in expected)
-        valid = all(e >= 10 for e in expected) if len(expected) == 2 else small <= 0.2 * len(expected)
+        valid = (all(e >= 10 for e in expected) if len(expected) == 2
+                 else small <= 0.2 * len(expected))
         if valid:
             break
         order = np.argsort(expected)

@@ -55,7 +55,8 @@ class KLLSketch:
         self.k = int(k)
         self.c = float(c)
         self._levels: list[_Level] = [_Level()]
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None  # cached (items, cumulative weight)
+        # cached (items, cumulative weight)
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- building ---------------------------------------------------------------------------
     def capacity(self, height: int) -> int:
@@ -68,11 +69,12 @@ class KLLSketch:
         if values.size == 0:
             return
         level0 = self._levels[0]
-        level0.items = np.concatenate([level0.items, values]) if level0.items.size else values.copy()
+        level0.items = (np.concatenate([level0.items, values]) if level0.items.size
+                        else values.copy())
         self._sorted = None
         self._condense(strict=True)
 
-    def merge(self, other: "KLLSketch") -> "KLLSketch":
+    def merge(self, other: KLLSketch) -> KLLSketch:
         """Fold ``other`` into this sketch (in place) and return it."""
         if (other.k, other.c) != (self.k, self.c):
             raise ValueError(f"cannot merge KLL sketches with parameters {(self.k, self.c)} and "
@@ -166,7 +168,8 @@ class KLLSketch:
 
     @classmethod
     def from_data(cls, data: list[list[float]], k: int = DEFAULT_K,
-                  c: float = DEFAULT_C) -> "KLLSketch":
+                  c: float = DEFAULT_C) -> KLLSketch:
         sketch = cls(k, c)
-        sketch._levels = [_Level(np.asarray(items, dtype=np.float64)) for items in data] or [_Level()]
+        sketch._levels = ([_Level(np.asarray(items, dtype=np.float64)) for items in data]
+                          or [_Level()])
         return sketch

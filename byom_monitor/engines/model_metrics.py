@@ -12,7 +12,7 @@ the precision-recall curve starting at (0, first precision), as Spark computes i
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -107,7 +107,8 @@ class BinaryEvaluation:
         if self.scores is not None:
             scores, ordered = self._sorted(mask)
             fpr, tpr, precision, recall = _curve(scores, ordered)
-            result["auc"] = float(np.trapezoid(tpr, fpr)) if fpr[-1] > 0 and tpr[-1] > 0 else math.nan
+            result["auc"] = (float(np.trapezoid(tpr, fpr)) if fpr[-1] > 0 and tpr[-1] > 0
+                             else math.nan)
             result["au_prc"] = _au_prc(precision, recall)
         return result
 
@@ -122,7 +123,8 @@ class BinaryEvaluation:
         keep = np.unique(np.linspace(0, fpr.size - 1, min(CURVE_POINTS, fpr.size)).astype(int))
         return {
             "receiver_operating_characteristic_curve": {
-                "false_positive_rates": fpr[keep].tolist(), "true_positive_rates": tpr[keep].tolist()},
+                "false_positive_rates": fpr[keep].tolist(),
+                "true_positive_rates": tpr[keep].tolist()},
             "precision_recall_curve": {
                 "precisions": precision[keep[1:] - 1].tolist() if keep.size > 1 else [],
                 "recalls": recall[keep[1:] - 1].tolist() if keep.size > 1 else []},

@@ -87,7 +87,7 @@ class CreditRiskModel:
         return self.encoder.encode(_feature_frame(frame, self.features).to_numpy(dtype=float))
 
     @functools.cached_property
-    def encoder(self) -> "_OneHotMatrix":
+    def encoder(self) -> _OneHotMatrix:
         """The fitted preprocessor as numpy operations (built once per model)."""
         return _OneHotMatrix.from_preprocessor(self.preprocessor, self.features)
 
@@ -115,7 +115,7 @@ class CreditRiskModel:
         storage.write_text(folder / METADATA_FILE, json.dumps(self.metadata, indent=2) + "\n")
 
     @classmethod
-    def load(cls, folder: str | os.PathLike) -> "CreditRiskModel":
+    def load(cls, folder: str | os.PathLike) -> CreditRiskModel:
         folder = Path(folder)
         missing = [n for n in (PREPROCESSOR_FILE, BOOSTER_FILE, METADATA_FILE)
                    if not (folder / n).exists()]
@@ -145,7 +145,7 @@ class _OneHotMatrix:
 
     @classmethod
     def from_preprocessor(cls, preprocessor: ColumnTransformer,
-                          features: list[str]) -> "_OneHotMatrix":
+                          features: list[str]) -> _OneHotMatrix:
         layout = one_hot_layout(preprocessor, features)
         return cls(layout["categorical_index"],
                    [np.asarray(c, dtype=float) for c in layout["categories"]],

@@ -11,12 +11,12 @@ import configparser
 import fcntl
 import io
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-from byom_monitor.io import storage
 from byom_monitor.errors import InputError
+from byom_monitor.io import storage
 
 EXAMPLE_NAME = "config.ini.example"
 

@@ -13,8 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from byom_monitor.io import storage
 from byom_monitor.errors import MonitorError
+from byom_monitor.io import storage
 
 
 class PublishError(MonitorError, ValueError):

@@ -20,18 +20,19 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from typing import Any, Callable, Iterable
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import numpy as np
 import pandas as pd
 
-from byom_monitor.live.capture import CaptureMiddleware, DataCapture
 from byom_monitor.clarify.models import Predictor, as_predictor
+from byom_monitor.live.capture import CaptureMiddleware, DataCapture
 from byom_monitor.live.http_request import MAX_BODY_BYTES, BadRequest, header_time, read_body
 
 TIME_HEADER = "X-Byom-Inference-Time"
@@ -130,7 +131,8 @@ class OperationalMetrics:
                     "errors_4xx = errors_4xx + excluded.errors_4xx, "
                     "errors_5xx = errors_5xx + excluded.errors_5xx, "
                     "model_latency_ms_sum = model_latency_ms_sum + excluded.model_latency_ms_sum, "
-                    "model_latency_ms_max = MAX(model_latency_ms_max, excluded.model_latency_ms_max), "
+                    "model_latency_ms_max = MAX(model_latency_ms_max, "
+                    "excluded.model_latency_ms_max), "
                     "capture_write_failures = capture_write_failures + "
                     "excluded.capture_write_failures, "
                     "capture_dropped = capture_dropped + excluded.capture_dropped",
@@ -180,7 +182,8 @@ class ModelApp:
             status, payload = 500, f"internal error: {type(exc).__name__}: {exc}\n".encode()
         if self.metrics is not None:
             self.metrics.observe(status, (time.perf_counter() - started) * 1000, when)
-        return _answer(start_response, status, payload, "text/csv" if status == 200 else "text/plain")
+        return _answer(start_response, status, payload,
+                       "text/csv" if status == 200 else "text/plain")
 
     def _body(self, environ: dict[str, Any]) -> bytes:
         content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()

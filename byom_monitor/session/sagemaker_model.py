@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from byom_monitor.io import storage
 from byom_monitor.clarify.models import (
     BOOSTER_FILE,
     METADATA_FILE,

@@ -12,10 +12,8 @@ import pytest
 
 from byom_monitor.engines import bias_metrics as bm
 from byom_monitor.engines import datatypes as dt
-from byom_monitor.engines import drift
+from byom_monitor.engines import drift, profile, shap
 from byom_monitor.engines import model_metrics as mm
-from byom_monitor.engines import profile
-from byom_monitor.engines import shap
 from byom_monitor.engines.kll import KLLSketch
 from byom_monitor.errors import InputError
 
