@@ -179,6 +179,10 @@ class Schedule:
 
 @dataclass
 class ExecutionRecord:
+    """A stored row about one scheduled run. Not an :class:`~byom_monitor.analyzer.outcome.Outcome`:
+    it also says when the run was due and why it failed outside the job (no data in the window),
+    and outlives the process; ``status`` uses the same words."""
+
     schedule: str
     scheduled_time: str
     status: str
