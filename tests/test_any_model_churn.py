@@ -2,12 +2,12 @@
 trained here, monitored through the public API from baseline to bias and SHAP, and served."""
 from __future__ import annotations
 
+import functools
 import urllib.request
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import shared_path
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -22,10 +22,15 @@ FEATURES = ["Account Length", "Day Mins", "Eve Mins", "Night Mins", "Intl Mins",
 FACET = "Int'l Plan_yes"
 
 
-@pytest.fixture(scope="module")
-def churn():
-    frame = pd.read_csv(shared_path("data", "churn", "training-dataset-with-header.csv"))
-    frame = frame[[LABEL, *FEATURES]]
+@pytest.fixture
+def churn(shared):
+    return _trained(shared("data", "churn", "training-dataset-with-header.csv"))
+
+
+@functools.cache
+def _trained(path):
+    """The data split in two and the model trained on the first part (once per run)."""
+    frame = pd.read_csv(path)[[LABEL, *FEATURES]]
     train, current = frame.iloc[:1600].reset_index(drop=True), frame.iloc[1600:]
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
     model.fit(train[FEATURES], train[LABEL])
