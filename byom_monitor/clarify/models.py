@@ -259,10 +259,7 @@ class BoosterPredictor:
         return np.asarray(matrix, dtype=np.float32)
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
-        import xgboost as xgb
-
-        matrix = xgb.DMatrix(self.encode(features), feature_names=self.booster.feature_names)
-        return np.asarray(self.booster.predict(matrix), dtype=float)
+        return np.asarray(self.booster.inplace_predict(self.encode(features)), dtype=float)
 
     def tree_inputs(self, frame: pd.DataFrame) -> tuple[Any, np.ndarray, np.ndarray]:
         """The booster, the encoded matrix of ``frame`` and, for each encoded column, the
