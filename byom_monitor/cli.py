@@ -214,11 +214,14 @@ def _serve(args: argparse.Namespace, config: Any) -> int:
 def _replay(args: argparse.Namespace, config: Any) -> int:
     import pandas as pd
 
-    from byom_monitor.example.model import CreditRiskModel
+    from byom_monitor.clarify.models import load_model_folder
+    from byom_monitor.io.config import ConfigError
     from byom_monitor.live.replay import replay
 
     frame = pd.read_csv(args.data)
-    features = CreditRiskModel.load(config.model_dir).features
+    features = getattr(load_model_folder(config.model_dir), "features", None)
+    if not features:
+        raise ConfigError(f"{config.model_dir}: metadata.json names no 'features' to replay")
     start = args.start or datetime.now(timezone.utc)
     print(f"replaying {len(frame)} rows to {args.url} ...", file=sys.stderr)
     report = replay(args.url, frame, features, start=start,
