@@ -1,15 +1,18 @@
-"""Scenario generator: alter the training data the way production data might change.
+"""Scenario generator: alter new credit applications the way production data might change.
 
-Each scenario is a named, documented function ``(frame, rng) -> frame`` registered with
-:func:`scenario`. It gets the training data (features, the ground-truth ``credit_risk`` and the
-model's ``prediction_probability`` / ``prediction``) and returns the altered rows; they are then
-scored again by the model, and :func:`main` writes the four datasets the checks monitor. ``python generate_altered.py --list`` lists the scenarios.
+Every scenario starts from the held-out test split (``data/test.csv``: rows the model never saw
+in training, scored by the model), changes it, scores it again, and :func:`main` writes the four
+datasets the checks monitor. The ``control`` scenario changes nothing, so it shows what
+unaltered new data gives (no violation); every other scenario is the control plus one drift.
 
-To add a scenario, write a function and decorate it::
+Each scenario is a registered :class:`Scenario`: its transform ``(frame, rng) -> frame``, the
+share of predictions flipped at random after scoring (``noise``, 0 unless stated), and the
+checks it is expected to trip with the feature or metric names expected among the violations.
+``python generate_altered.py --list`` lists them. To add one::
 
-    @scenario
-    def my_drift(frame, rng):
-        \"\"\"What changes and why.\"\"\"
+    @scenario(expected={"data-quality": ("age",)})
+    def older_applicants(frame, rng):
+        \"\"\"Applicants are ten years older.\"\"\"
         return frame.assign(age=frame["age"] + 10)
 """
 from __future__ import annotations
@@ -18,34 +21,70 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import prep
-from byom_monitor.io import storage
-from byom_monitor.io.config import Config
+from byom_monitor.io.config import Config, ConfigError
 from byom_monitor.example.credit_data import FEATURES, LABEL
 from byom_monitor.example.model import PREDICTION_COLUMN, PROBABILITY_COLUMN
 
-Scenario = Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]
-SCENARIOS: dict[str, Scenario] = {}
+Transform = Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]
+CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 SEED = 0
-#: The share of rows whose *prediction* is flipped in the noisy scenarios, as in the original.
-PREDICTION_NOISE = 0.3
+#: The rows every scenario starts from: the held-out test split written by prep.py.
+SOURCE_FILE = "test.csv"
 
 
-def scenario(function: Scenario) -> Scenario:
-    """Register ``function`` under its name."""
-    SCENARIOS[function.__name__] = function
-    return function
+@dataclass(frozen=True)
+class Scenario:
+    """A named change of the data, and what the monitor should say about it."""
+
+    name: str
+    transform: Transform
+    description: str
+    noise: float = 0.0
+    #: check -> names expected among its violations (features for data quality, metric names
+    #: for model quality and bias, "shap" for explainability). Absent checks expect none.
+    expected: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.expected) - set(CHECKS)
+        if unknown:
+            raise ValueError(f"scenario {self.name}: unknown checks {sorted(unknown)}; "
+                             f"expected some of {CHECKS}")
+        if not 0.0 <= self.noise <= 1.0:
+            raise ValueError(f"scenario {self.name}: noise must be a share in [0, 1]")
 
 
-@scenario
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(*, expected: dict[str, tuple[str, ...]] | None = None,
+             noise: float = 0.0) -> Callable[[Transform], Transform]:
+    """Register the decorated function as a scenario under its name."""
+    def register(function: Transform) -> Transform:
+        SCENARIOS[function.__name__] = Scenario(
+            function.__name__, function, " ".join((function.__doc__ or "").split()), noise,
+            dict(expected or {}))
+        return function
+    return register
+
+
+@scenario()
+def control(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """No change: new applications the model never trained on, as they are. Every check
+    should pass; this is the noise floor the other scenarios are compared with."""
+    return frame
+
+
+@scenario(expected={"data-quality": ("amount",)})
 def default(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Mild everyday change: amounts rise by up to 10,000, savings drop one class for ~30% of
-    savers, and ~30% of predictions are wrong (flipped)."""
+    """Everyday change: amounts rise by up to 10,000 and savings drop one class for ~30% of
+    savers. The model copes: only data quality sees it."""
     altered = frame.copy()
     altered["amount"] = altered["amount"] + rng.integers(0, 10_001, size=len(altered))
     savers = (altered["savings"] > 1) & (rng.random(len(altered)) < 0.3)
@@ -53,40 +92,47 @@ def default(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return altered
 
 
-@scenario
+@scenario(expected={"model-quality": ("precision",)})
 def concept_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """The world changed, the features did not: every loan of 1,000 or less is now bad
-    (ground truth 0), and ~30% of predictions are wrong. (The original's chained assignment did
-    nothing under pandas copy-on-write; this one really changes the labels.)"""
+    """The world changed, the features did not: every loan of 2,500 or less is now bad
+    (ground truth 0). (The original used 1,000, which relabels too few rows to stand out from
+    the sampling noise of a small batch; its chained assignment also did nothing under pandas
+    copy-on-write.)"""
     altered = frame.copy()
-    altered.loc[altered["amount"] <= 1000, LABEL] = 0
+    altered.loc[altered["amount"] <= 2500, LABEL] = 0
     return altered
 
 
-@scenario
+@scenario(expected={"model-quality": ("precision",)})
 def label_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Many more good credits: every row with ground truth 1 appears five times."""
-    return pd.concat([frame, *[frame[frame[LABEL] == 1]] * 4], ignore_index=True)
+    """Many more bad credits (a downturn): every row with ground truth 0 appears five times.
+    The model's precision falls. (The original multiplied the good credits instead; then every
+    metric improves and no check can flag it.)"""
+    return pd.concat([frame, *[frame[frame[LABEL] == 0]] * 4], ignore_index=True)
 
 
-@scenario
+@scenario(expected={"data-quality": ("duration",)})
 def feature_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Loans run longer: duration grows by twice its standard deviation (about +24 months);
-    ~30% of predictions are wrong."""
-    shift = int(2 * frame["duration"].std())
+    """Loans run longer: duration grows by half its standard deviation (about +6 months). (The
+    original added twice that; on the real data the model then turns down so many good credits
+    that model quality and bias fail too.)"""
+    shift = int(frame["duration"].std() / 2)
     return frame.assign(duration=frame["duration"] + shift)
 
 
-@scenario
+@scenario(expected={"data-quality": ("duration",)})
 def feature_drift_systematic(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """A broken upstream system: duration is 1 for every row."""
-    return frame.assign(duration=1)
+    """A broken upstream system sends one default duration, 12 months, for every row. (The
+    original sent 1, which makes the model approve almost everyone: model quality fails too.)"""
+    return frame.assign(duration=12)
 
 
-@scenario
+@scenario(expected={"data-quality": ("duration", "status"),
+                    "model-quality": ("false_positive_rate",), "model-explainability": ("shap",)})
 def explainability_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """What drives the model changes: duration +24 months, savings one class lower for ~80% of
-    savers, and every checking-account status below 3 becomes 4."""
+    savers, and every checking-account status below 3 becomes 4. The model now approves many
+    bad credits too (false positive rate)."""
     altered = frame.assign(duration=frame["duration"] + int(2 * frame["duration"].std()))
     savers = (altered["savings"] > 1) & (rng.random(len(altered)) < 0.8)
     altered.loc[savers, "savings"] = altered.loc[savers, "savings"] - 1
@@ -94,11 +140,13 @@ def explainability_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.Da
     return altered
 
 
-@scenario
+@scenario(expected={"data-quality": ("status",), "model-quality": ("false_positive_rate",),
+                    "model-bias": ("DPPL",)})
 def bias_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Foreign workers lose out: of those predicted good only the first stays; the remaining
     foreign workers appear 5 times; everything 100 times; non-foreign workers predicted good a
-    further 10 times (about 746,000 rows from 1,000, as in the original)."""
+    further 10 times (about 100,000 rows from 150). A population this different shows in data
+    quality (status) and model quality (more bad credits approved) too."""
     foreign_good = (frame["foreign_worker"] == 1) & (frame[PREDICTION_COLUMN] == 1)
     kept = frame[~foreign_good | (foreign_good.cumsum() == 1)]
     kept = pd.concat([kept, *[kept[kept["foreign_worker"] == 1]] * 4], ignore_index=True)
@@ -107,29 +155,40 @@ def bias_drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat([kept, *[extra] * 10], ignore_index=True)
 
 
-#: Scenarios whose predictions get flipped at random after scoring (the original's noise).
-NOISY_PREDICTIONS = {"default", "concept_drift", "feature_drift", "explainability_drift"}
-
-
-def altered_data(name: str, *, seed: int = SEED, model_dir: str | os.PathLike = prep.MODEL_DIR,
-                 data_dir: str | os.PathLike = prep.DATA_DIR) -> pd.DataFrame:
-    """The training data changed by scenario ``name`` and scored by the model."""
+def resolve(chosen: str | Callable | Scenario) -> Scenario:
+    """A scenario by name, by its function (as the original passed them) or itself."""
+    if isinstance(chosen, Scenario):
+        return chosen
+    name = chosen if isinstance(chosen, str) else getattr(chosen, "__name__", repr(chosen))
     if name not in SCENARIOS:
         raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
-    train = pd.read_csv(Path(data_dir) / "train.csv")
-    return apply_scenario(name, prep.predict(train, model_dir=model_dir), seed=seed,
+    return SCENARIOS[name]
+
+
+def altered_data(chosen: str | Callable | Scenario, *, seed: int = SEED,
+                 model_dir: str | os.PathLike = prep.MODEL_DIR,
+                 data_dir: str | os.PathLike = prep.DATA_DIR) -> pd.DataFrame:
+    """The held-out test rows changed by a scenario and scored by the model."""
+    chosen = resolve(chosen)
+    source = Path(data_dir) / SOURCE_FILE
+    if not source.exists():
+        raise FileNotFoundError(f"{source} not found: run `python prep.py` first")
+    rows = pd.read_csv(source)
+    return apply_scenario(chosen, prep.predict(rows, model_dir=model_dir), seed=seed,
                           model_dir=model_dir)
 
 
-def apply_scenario(name: str, scored: pd.DataFrame, *, seed: int = SEED,
-                   model_dir: str | os.PathLike = prep.MODEL_DIR) -> pd.DataFrame:
-    """Scenario ``name`` applied to scored rows (features, label, the model's predictions),
-    then scored again by the model."""
+def apply_scenario(chosen: str | Callable | Scenario, scored: pd.DataFrame, *,
+                   seed: int = SEED, model_dir: str | os.PathLike = prep.MODEL_DIR
+                   ) -> pd.DataFrame:
+    """A scenario applied to scored rows (features, label, the model's predictions), scored
+    again by the model, then the scenario's share of predictions flipped."""
+    chosen = resolve(chosen)
     rng = np.random.default_rng(seed)
-    altered = SCENARIOS[name](scored, rng)
+    altered = chosen.transform(scored, rng)
     scored = prep.predict(altered[FEATURES + [LABEL]], model_dir=model_dir)
-    if name in NOISY_PREDICTIONS:
-        flip = rng.random(len(scored)) < PREDICTION_NOISE
+    if chosen.noise:
+        flip = rng.random(len(scored)) < chosen.noise
         scored.loc[flip, PREDICTION_COLUMN] = 1 - scored.loc[flip, PREDICTION_COLUMN]
     return scored
 
@@ -148,24 +207,57 @@ def monitoring_datasets(scored: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
-def main(scenario: str = "default", *, seed: int = SEED,
-         config: Config | str | os.PathLike = "config.ini") -> dict[str, str]:
-    """Write the four monitoring datasets of ``scenario`` and record them in config.ini.
+def main(transform: str | Callable | Scenario = "default", *, seed: int = SEED,
+         config: Config | str | os.PathLike = "config.ini", session=None) -> dict[str, str]:
+    """Write the four monitoring datasets of a scenario (its name or its function) to S3 and
+    record them in config.ini, with the scenario's name under ``[DATASETS] scenario``.
 
-    They go below ``<store>/datasets/<scenario>/`` (a local folder or S3, per config.ini).
-    Returns the written locations keyed by config key.
+    They go to ``s3://<bucket>/<prefix>/<check>/input_data/<scenario>.csv`` through the
+    SageMaker ``session`` (by default the one config.ini chooses: the in-process session
+    locally). Returns the written URIs keyed by config key.
     """
-    config = config if isinstance(config, Config) else Config(config)
-    scored = altered_data(scenario, seed=seed, model_dir=config.model_dir,
-                          data_dir=config.data_dir)
+    from sagemaker.s3 import S3Uploader
+
+    chosen = resolve(transform)
+    config = config if isinstance(config, Config) else open_config(config)
+    if session is None:
+        from byom_monitor.session.sessions import session_from_config
+
+        session = session_from_config(config)[0]
+    bucket = config.bucket or session.default_bucket()
+    scored = altered_data(chosen, seed=seed, model_dir=config.model_dir, data_dir=config.data_dir)
     written = {}
     for check, frame in monitoring_datasets(scored).items():
-        location = storage.join(config.store, "datasets", scenario, f"{check}.csv")
-        storage.write_text(location, frame.to_csv(index=False))
-        written[f"{check}-modified-data"] = location
+        uri = f"s3://{bucket}/{config.prefix}/{check}/input_data/{chosen.name}.csv"
+        written[f"{check}-modified-data"] = S3Uploader.upload_string_as_file_body(
+            frame.to_csv(index=False), uri, sagemaker_session=session)
     for key, location in written.items():
         config.save_dataset(key, location)
+    config.save_dataset("scenario", chosen.name)
     return written
+
+
+def current_scenario(config: Config, session=None) -> str:
+    """The scenario whose datasets config.ini names. On a clean state (none yet), the default
+    scenario is generated once, and a line says so."""
+    name = config.items("DATASETS").get("scenario")
+    if name:
+        return name
+    main("default", config=config, session=session)
+    print("No scenario generated yet: generated the default one "
+          "(generate_altered.main(<scenario>) picks another).")
+    return "default"
+
+
+def open_config(path: str | os.PathLike = "config.ini") -> Config:
+    """config.ini of the example folder: a clear error when run from elsewhere (where there is
+    neither a config.ini nor the example's files)."""
+    path = Path(path)
+    folder = path.resolve().parent
+    if not path.exists() and not (folder / "prep.py").exists():
+        raise ConfigError(f"{path.resolve()} not found and {folder} is not the example's folder: "
+                          f"start from the folder that holds prep.py and the notebooks")
+    return Config(path)
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
@@ -179,8 +271,10 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
 if __name__ == "__main__":
     args = _parse_args(sys.argv[1:])
     if args.list:
-        for scenario_name, function in SCENARIOS.items():
-            print(f"{scenario_name}: {' '.join((function.__doc__ or '').split())}")
+        for known in SCENARIOS.values():
+            expected = "; ".join(f"{c}: {', '.join(n)}" for c, n in known.expected.items())
+            print(f"{known.name} (noise {known.noise:.0%}; expected: {expected or 'none'}): "
+                  f"{known.description}")
         sys.exit(0)
     for config_key, uri in main(args.scenario, seed=args.seed).items():
         print(f"{config_key}: {uri}")

@@ -9,7 +9,7 @@ Run ``python prep.py`` (or import it and call :func:`main`). It
    chooses the decision threshold there (maximum F1);
 4. writes ``models/`` (preprocessor, XGBoost JSON model, metadata.json) and ``data/``
    (``train.csv``, ``validation.csv``, ``test.csv``, ``train_data_no_target.csv``,
-   ``train_data_with_prediction.csv``, ``SOURCE.txt``).
+   ``train_data_with_prediction.csv``, ``validation_data_with_prediction.csv``, ``SOURCE.txt``).
 
 :func:`predict` scores a DataFrame with the saved model.
 """
@@ -95,6 +95,9 @@ def main(seed: int = SEED, *, raw_file: str | os.PathLike = RAW_FILE,
     _write_csv(test, data_dir / "test.csv")
     _write_csv(train[FEATURES], data_dir / "train_data_no_target.csv")
     _write_csv(model.predict(train[COLUMNS]), data_dir / "train_data_with_prediction.csv")
+    # held-out rows with predictions: the model-quality baseline (in-sample metrics are optimistic)
+    _write_csv(model.predict(validation[COLUMNS]),
+               data_dir / "validation_data_with_prediction.csv")
     storage.write_text(data_dir / "SOURCE.txt", f"Data used by the last prep.py run: {source}\n")
     return model.metadata
 

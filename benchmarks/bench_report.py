@@ -27,7 +27,9 @@ def orchestrate_all(folder: Path):
     prep.main(raw_file=folder / "absent.asc", data_dir=folder / "data", model_dir=folder / "models")
     workflow.data_quality_baseline(config)
     workflow.model_quality_baseline(config)
+    workflow.review_model_quality(config)
     workflow.clarify_baseline(config, "model-bias")
+    workflow.review_bias(config)
     workflow.clarify_baseline(config, "model-explainability")
     orchestrate.run_scenarios(config, generate_altered.SCENARIOS,
                               lambda s: generate_altered.main(s, config=config),

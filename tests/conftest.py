@@ -6,28 +6,14 @@ reference file is a failure instead, so CI never passes without the compatibilit
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+from shared_files import ROOT, SHARED, SKIP_REASON, shared_path
+
 sys.path.insert(0, str(ROOT))  # the example's top-level modules: prep, generate_altered
-
-
-SKIP_REASON = "reference file not available"
-
-
-def shared_path(*parts: str) -> Path:
-    """A file under ../shared; when it is not there the test skips (fails in CI)."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{SKIP_REASON} in CI: {path} (the compatibility tests must run)")
-        pytest.skip(f"{SKIP_REASON}: {path}")
-    return path
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -91,3 +77,14 @@ def example_config(prepared, tmp_path):
     config.set("monitoring", "model_dir", str(prepared["models"]))
     config.set("monitoring", "data_dir", str(prepared["data"]))
     return config
+
+
+@pytest.fixture
+def restore_storage():
+    """Put back byom_monitor.io.storage's S3 client after a test that opened the local
+    SageMaker session (which points storage at the local S3)."""
+    from byom_monitor.io import storage
+
+    saved = storage._s3_client
+    yield
+    storage.set_s3_client(saved)

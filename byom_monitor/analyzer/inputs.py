@@ -32,6 +32,7 @@ from byom_monitor.io.datasets import (
 from byom_monitor.analyzer.parallel_profile import profile_csv_blocks
 from byom_monitor.engines.profile import DatasetProfile
 from byom_monitor.engines import datatypes as dt
+from byom_monitor.analyzer.parallel_profile import PROFILE_BLOCK_BYTES
 
 RECORDS_PER_CHUNK = 50_000
 logger = logging.getLogger("byom_monitor.analyzer")
@@ -45,7 +46,8 @@ def profile_dataset(location: str, dataset_format: DatasetFormat, *,
     DatasetError when it has no rows. CSV files are profiled block by block in ``workers``
     processes (default: one per core)."""
     if preprocessor is None and dataset_format.kind == "csv":
-        blocks = csv_blocks(data_files(location), dataset_format.header, by_offset=True)
+        blocks = csv_blocks(data_files(location), dataset_format.header, PROFILE_BLOCK_BYTES,
+                            by_offset=True)
         profile = profile_csv_blocks(blocks, workers)
     else:
         if preprocessor is None:

@@ -23,6 +23,9 @@ from byom_monitor.engines.profile import DatasetProfile
 
 #: Blocks submitted ahead per worker.
 BLOCKS_IN_FLIGHT_PER_WORKER = 2
+#: Bytes of CSV per block: a worker's memory is several times this (parsed frame, parser
+#: buffers); smaller blocks cost more merges.
+PROFILE_BLOCK_BYTES = 8 * 1024 * 1024
 
 
 #: Environment variable that sets the number of workers (default: the cores available).

@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS checks (
     seconds       REAL NOT NULL,
     PRIMARY KEY (run_id, check_name)
 );
+CREATE TABLE IF NOT EXISTS parameters (
+    run_id  TEXT NOT NULL REFERENCES runs(run_id),
+    name    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
 """
 
 
@@ -61,6 +67,20 @@ class ExperimentStore:
             db.execute("INSERT OR REPLACE INTO checks VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (run_id, check, status, exit_message, int(violations),
                         json.dumps(outputs), float(seconds)))
+
+    def log_parameters(self, run_id: str, parameters: dict[str, str]) -> None:
+        """String parameters of a run (as SageMaker Experiments' ``Run.log_parameters``)."""
+        with closing(self._connect()) as db, db:
+            db.executemany("INSERT OR REPLACE INTO parameters VALUES (?, ?, ?)",
+                           [(run_id, name, str(value)) for name, value in parameters.items()])
+
+    def parameters(self, run_id: str) -> dict[str, str]:
+        with closing(self._connect()) as db:
+            found = db.execute("SELECT name, value FROM parameters WHERE run_id = ?",
+                               (run_id,)).fetchall()
+        if not found:
+            raise KeyError(f"{self.path}: no parameters recorded for run {run_id!r}")
+        return dict(found)
 
     def finish_run(self, run_id: str, seconds: float) -> None:
         with closing(self._connect()) as db, db:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
@@ -13,6 +13,9 @@ from byom_monitor.session.runners import runner_for
 
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 EXPERIMENT = "model-monitor-byom"
+#: The result file of each check that holds its analysis (what 06 reads besides the violations).
+ANALYSIS_FILE = {"data-quality": "statistics.json", "model-quality": "statistics.json",
+                 "model-bias": "analysis.json", "model-explainability": "analysis.json"}
 
 
 def store_for(config: Config) -> ExperimentStore:
@@ -28,15 +31,24 @@ def run_check(config: Config, check: str):
     return workflow.clarify_check(config, check)
 
 
+def violated_names(check: str, violations: list[dict[str, Any]]) -> list[str]:
+    """What a check's violations name: features (data quality), metrics (model quality, bias)
+    or ``shap`` (explainability)."""
+    key = "feature_name" if check == "data-quality" else "metric_name"
+    return sorted({str(v.get(key)) for v in violations})
+
+
 def run_scenarios(config: Config, scenarios: Iterable[str],
                   prepare: Callable[[str], object], *, experiment: str = EXPERIMENT,
                   checks: Iterable[str] = CHECKS, progress: Callable[[str], None] = print
                   ) -> pd.DataFrame:
     """For each scenario: ``prepare(scenario)`` writes its datasets (generate_altered.main),
-    then every check runs and is recorded (in the local store; on SageMaker also as a
-    SageMaker Experiments run whose parameters are the violation locations and counts);
-    config.ini's [EXPERIMENT_TRIALS] gets the run (the trial component on SageMaker) under the
-    scenario's name with ``-`` (concept-drift, ...). Returns scenario x check."""
+    then every check runs and is recorded: in the local store, and on SageMaker also as a
+    SageMaker Experiments run. The run's parameters are, per check, ``{check}-violations``
+    (constraint_violations.json, "" when none), ``{check}-analysis`` (its statistics.json or
+    analysis.json) and ``{check}-violation-count``, plus ``scenario``. config.ini's
+    [EXPERIMENT_TRIALS] names the run under the scenario's name with ``-``. Returns one row
+    per scenario and check, with the violated names."""
     store = store_for(config)
     runner = runner_for(config)
     rows = []
@@ -44,22 +56,25 @@ def run_scenarios(config: Config, scenarios: Iterable[str],
         started = time.perf_counter()
         prepare(scenario)
         run_id = store.start_run(experiment, scenario)
+        parameters = {"scenario": scenario}
         for check in checks:
             clock = time.perf_counter()
             result = run_check(config, check)
             seconds = time.perf_counter() - clock
-            violations = len(result.violation_list)
+            names = violated_names(check, result.violation_list)
             outputs = {**result.outcome.outputs,
                        "dataset": config.get_dataset(f"{check}-modified-data")}
-            store.record_check(run_id, check, result.status, result.outcome.message, violations,
-                               outputs, seconds)
+            store.record_check(run_id, check, result.status, result.outcome.message,
+                               len(result.violation_list), outputs, seconds)
+            parameters.update({
+                f"{check}-violations": config.get_baseline(f"{check}-violations"),
+                f"{check}-analysis": outputs.get(ANALYSIS_FILE[check], ""),
+                f"{check}-violation-count": str(len(result.violation_list))})
             rows.append({"scenario": scenario, "check": check, "status": result.status,
-                         "violations": violations, "seconds": round(seconds, 2)})
+                         "violations": len(result.violation_list), "names": names,
+                         "seconds": round(seconds, 2)})
         store.finish_run(run_id, time.perf_counter() - started)
-        parameters = {f"{r['check']}-violations": config.get_baseline(f"{r['check']}-violations")
-                      for r in rows if r["scenario"] == scenario}
-        parameters.update({f"{r['check']}-violation-count": str(r["violations"])
-                           for r in rows if r["scenario"] == scenario})
+        store.log_parameters(run_id, parameters)
         tracked = runner.record_run(experiment, run_id, parameters)
         config.save_trial(scenario.replace("_", "-"), tracked or run_id)
         progress(f"{scenario}: done in {time.perf_counter() - started:.1f} s")

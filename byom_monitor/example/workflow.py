@@ -23,6 +23,7 @@ from byom_monitor.analyzer import (
     Violations,
 )
 from byom_monitor.clarify import ClarifyResult
+from byom_monitor.example.checks import baseline as recorded_baseline
 from byom_monitor.io.config import Config
 from byom_monitor.session.jobs import (
     ProcessingJob,
@@ -85,8 +86,8 @@ def data_quality_check(config: Config) -> CheckResult:
     """Check the current data-quality dataset (from generate_altered.py) against the baseline."""
     job = data_quality_job(config.get_dataset("data-quality-modified-data"),
                            _check_output(config, "data-quality"),
-                           constraints=config.get_baseline("data-quality-constraints"),
-                           statistics=config.get_baseline("data-quality-statistics"))
+                           constraints=recorded_baseline(config, "data-quality-constraints"),
+                           statistics=recorded_baseline(config, "data-quality-statistics"))
     execution = run(config, job)
     result = CheckResult(execution.outcome, Statistics.from_uri(execution.output("statistics.json")),
                          Violations.from_uri(execution.output("constraint_violations.json")))
@@ -96,8 +97,9 @@ def data_quality_check(config: Config) -> CheckResult:
 
 # -- model quality --------------------------------------------------------------------------------
 def model_quality_baseline(config: Config) -> Baseline:
-    """Metrics of the model on its labelled training data, and constraints at those values."""
-    dataset = storage.join(config.data_dir, "train_data_with_prediction.csv")
+    """Metrics of the model on held-out labelled data (the validation split; never trained on),
+    and suggested constraints at those values."""
+    dataset = storage.join(config.data_dir, "validation_data_with_prediction.csv")
     run(config, model_quality_job(dataset, _baseline_folder(config, "model-quality"),
                                   MODEL_QUALITY_ATTRIBUTES))
     baseline = Baseline.from_folder(_baseline_folder(config, "model-quality"), model_quality=True)
@@ -108,7 +110,7 @@ def model_quality_check(config: Config) -> CheckResult:
     """Metrics of the current labelled scenario against the model-quality constraints."""
     job = model_quality_job(config.get_dataset("model-quality-modified-data"),
                             _check_output(config, "model-quality"), MODEL_QUALITY_ATTRIBUTES,
-                            constraints=config.get_baseline("model-quality-constraints"))
+                            constraints=recorded_baseline(config, "model-quality-constraints"))
     execution = run(config, job)
     result = CheckResult(execution.outcome,
                          ModelQualityStatistics.from_uri(execution.output("statistics.json")),
@@ -167,9 +169,9 @@ def clarify_baseline(config: Config, check: str) -> ClarifyResult:
 
 def clarify_check(config: Config, check: str) -> ClarifyResult:
     """The current scenario's bias or explainability against its baseline analysis.json."""
-    job = clarify_job(check, config.get_baseline(f"{check}-analysis_config"),
+    job = clarify_job(check, recorded_baseline(config, f"{check}-analysis_config"),
                       config.get_dataset(f"{check}-modified-data"), _check_output(config, check),
-                      baseline_analysis=config.get_baseline(f"{check}-analysis"))
+                      baseline_analysis=recorded_baseline(config, f"{check}-analysis"))
     result = _clarify_result(run(config, job))
     # Clarify writes no violations file when there are none; record that too
     config.save_baseline(f"{check}-violations", result.location("constraint_violations.json") or "")

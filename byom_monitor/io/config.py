@@ -174,17 +174,19 @@ class Config:
                 for name, value in entries.items()}
 
     # -- locations handed between steps -----------------------------------------------------
+    # Local locations are kept relative to this file's folder, so the project can move;
+    # the getters give them back absolute ("" stays "": no such file).
     def save_baseline(self, key: str, uri: str) -> None:
-        self.set("BASELINES", key, uri)
+        self.set("BASELINES", key, self._relative(uri))
 
     def get_baseline(self, key: str) -> str:
-        return self.get("BASELINES", key)
+        return self._absolute(self.get("BASELINES", key))
 
     def save_dataset(self, key: str, uri: str) -> None:
-        self.set("DATASETS", key, uri)
+        self.set("DATASETS", key, self._relative(uri))
 
     def get_dataset(self, key: str) -> str:
-        return self.get("DATASETS", key)
+        return self._absolute(self.get("DATASETS", key))
 
     def save_trial(self, scenario: str, run_name: str) -> None:
         self.set("EXPERIMENT_TRIALS", scenario, run_name)
@@ -193,6 +195,20 @@ class Config:
         return self.get("EXPERIMENT_TRIALS", scenario)
 
     # -- internals ------------------------------------------------------------------------
+    def _relative(self, value: str) -> str:
+        value = str(value)
+        if not value or storage.is_s3(value) or not Path(value).is_absolute():
+            return value
+        try:
+            return Path(value).resolve().relative_to(self.path.parent).as_posix()
+        except ValueError:  # outside the project: kept absolute
+            return value
+
+    def _absolute(self, value: str) -> str:
+        if not value or storage.is_s3(value) or Path(value).is_absolute():
+            return value
+        return str(self.path.parent / value)
+
     def _location(self, value: str) -> str:
         value = value.strip()
         if storage.is_s3(value):

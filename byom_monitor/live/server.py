@@ -311,12 +311,16 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"take the captured inference time from the {TIME_HEADER} header")
     parser.add_argument("--database", help="SQLite file for per-minute operational metrics")
     args = parser.parse_args(argv)
-    capture = (DataCapture(args.capture, args.endpoint,
-                           sampling_percentage=args.sampling_percentage)
-               if args.capture else None)
-    metrics = OperationalMetrics(args.database, args.endpoint) if args.database else None
-    server = serve(make_app(args.model_dir, capture=capture, metrics=metrics,
-                            simulated_time=args.simulated_time), args.host, args.port)
+    try:  # a wrong folder, database or port is one line on stderr, exit code 2
+        capture = (DataCapture(args.capture, args.endpoint,
+                               sampling_percentage=args.sampling_percentage)
+                   if args.capture else None)
+        metrics = OperationalMetrics(args.database, args.endpoint) if args.database else None
+        server = serve(make_app(args.model_dir, capture=capture, metrics=metrics,
+                                simulated_time=args.simulated_time), args.host, args.port)
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"serving {args.model_dir} on http://{args.host}:{server.server_port}/invocations",
           flush=True)
     stop = threading.Event()

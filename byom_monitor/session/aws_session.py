@@ -32,10 +32,10 @@ def sagemaker_session_from_config(config: Config) -> tuple[Any, str, str]:
     :class:`ConfigError` (one line naming the key) for anything that would not work."""
     _role_setting(config)
     boto_session = boto_session_from_config(config)
+    session_class = _session_class(config)
     check_images(config, boto_session.region_name)
     check_credentials(config, boto_session)
     role = resolve_role(config, boto_session)
-    session_class = _session_class(config)
     if config.bucket:
         bucket = check_bucket(config, boto_session)
     else:  # asked without a prefix: with one, the SDK lists the missing bucket, never makes it
@@ -154,12 +154,12 @@ def _session_class(config: Config) -> Any:
 
     try:  # the SDK builds a default boto3 session when imported (sagemaker.jumpstart)
         from sagemaker import Session
-    except ProfileNotFound:
-        raise ConfigError(_unknown_profile(config)) from None
+    except ProfileNotFound:  # profilename exists (checked before): AWS_PROFILE does not
+        raise ConfigError(_unknown_profile(config, environment=True)) from None
     return Session
 
 
-def _unknown_profile(config: Config) -> str:
+def _unknown_profile(config: Config, environment: bool = False) -> str:
     import botocore.session
 
     try:
@@ -167,12 +167,12 @@ def _unknown_profile(config: Config) -> str:
                                  .get("profiles", {}))) or "none"
     except Exception:  # noqa: BLE001 - only for the message; an unreadable file says so itself
         known = "unknown"
-    if config.aws_profile:
+    if config.aws_profile and not environment:
         return (f"{config.path}: [aws-settings] profilename = {config.aws_profile}: no such AWS "
                 f"profile (profiles found: {known})")
     return (f"{config.path}: the environment's AWS_PROFILE = {os.environ.get('AWS_PROFILE')} "
-            f"names no AWS profile (profiles found: {known}); unset it or set "
-            f"[aws-settings] profilename")
+            f"names no AWS profile (profiles found: {known}); unset it"
+            + ("" if config.aws_profile else " or set [aws-settings] profilename"))
 
 
 def _one_line(error: Exception) -> str:

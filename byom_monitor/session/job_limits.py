@@ -1,4 +1,5 @@
-"""Time limits per SageMaker job, and the sampled input that lets Kernel SHAP fit in one.
+"""Time limits per SageMaker job (used by ``jobs.clarify_job``), and the sampled input that
+lets Kernel SHAP fit in one.
 
 The big scenario (bias drift, about 500k rows) does not fit 1800 s through Kernel SHAP: with
 ``num_samples = 100`` every explained row costs 100 model predictions on one ml.m5.large shadow

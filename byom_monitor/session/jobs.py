@@ -14,6 +14,8 @@ import logging
 import os
 from dataclasses import dataclass, field
 
+from byom_monitor.session.job_limits import max_runtime
+
 MODEL_MONITOR, CLARIFY = "model-monitor", "clarify"
 PROCESSING = "/opt/ml/processing"
 OUTPUT = f"{PROCESSING}/output"
@@ -115,4 +117,5 @@ def clarify_job(check: str, analysis_config: str, dataset: str, output: str, *,
     name = "model-bias-byom" if check == "model-bias" else "model-explainability-byom"
     purpose = f"{check}-{'check' if baseline_analysis else 'baseline'}"
     return ProcessingJob(CLARIFY, purpose, name, environment, tuple(inputs),
-                         (JobOutput("analysis_result", OUTPUT, output),))
+                         (JobOutput("analysis_result", OUTPUT, output),),
+                         max_runtime_in_seconds=max_runtime(check))

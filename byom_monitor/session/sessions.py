@@ -3,15 +3,18 @@
 ``[monitoring] backend = local`` gives the in-process SageMaker session
 (:class:`~byom_monitor.session.local_sagemaker.session.LocalSagemakerSession`: S3 in
 ``[monitoring] local_s3``, the control plane in ``[monitoring] database``), a placeholder role
-and the local bucket; ``backend = sagemaker`` a real ``sagemaker.Session`` from the profile,
+and the local bucket, and points :mod:`byom_monitor.io.storage` at the local S3 so the project's
+own ``s3://`` reads and writes land there too; ``backend = sagemaker`` a real ``sagemaker.Session`` from the profile,
 region and role in config.ini. The SDK code after that line is the same for both.
 """
 from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from byom_monitor.io import storage
 from byom_monitor.io.config import Config
 
 if TYPE_CHECKING:
@@ -22,7 +25,7 @@ _PROFILE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 
 
 def session_from_config(config: Config | str = "config.ini"
-                        ) -> tuple["sagemaker.Session", str, str]:
+                        ) -> tuple[sagemaker.Session, str, str]:
     """``(session, role, bucket)`` of the configured backend."""
     config = config if isinstance(config, Config) else Config(config)
     if config.backend == "sagemaker":
@@ -39,6 +42,7 @@ def session_from_config(config: Config | str = "config.ini"
     session = LocalSagemakerSession(config.local_s3, config.database,
                                     region=config.region or DEFAULT_REGION,
                                     default_bucket=bucket, predictors=config.predictors)
+    storage.set_s3_client(session.s3_client)  # the project's s3:// reads and writes, too
     return session, LOCAL_ROLE, bucket
 
 

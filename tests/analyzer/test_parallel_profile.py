@@ -63,3 +63,15 @@ def test_a_bad_line_in_a_later_block_names_its_line(tmp_path, csv_file):
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(DatasetError, match=r"bad.csv: line 25001 has 6 fields, expected 5"):
         profile_csv_blocks(csv_blocks([str(bad)], True, BLOCK, by_offset=True), 2)
+
+
+def test_workers_variable(monkeypatch):
+    from byom_monitor.analyzer.parallel_profile import default_workers
+
+    monkeypatch.setenv("BYOM_MONITOR_WORKERS", "3")
+    assert default_workers() == 3
+    monkeypatch.setenv("BYOM_MONITOR_WORKERS", "many")
+    with pytest.raises(ValueError, match="BYOM_MONITOR_WORKERS must be a positive integer"):
+        default_workers()
+    monkeypatch.delenv("BYOM_MONITOR_WORKERS")
+    assert default_workers() >= 1

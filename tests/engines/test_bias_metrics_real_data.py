@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from shared_files import shared_path
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_score, recall_score
 from sklearn.neighbors import KNeighborsClassifier
@@ -29,8 +30,6 @@ class ModelPredictor:
 
 @pytest.fixture(scope="module")
 def credit(tmp_path_factory):
-    from conftest import shared_path
-
     frame = load_south_german_credit(shared_path("data", "SouthGermanCredit.asc"))
     features = [c for c in frame.columns if c != LABEL]
     model = GradientBoostingClassifier(n_estimators=60, max_depth=3, random_state=0)

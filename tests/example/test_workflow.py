@@ -2,6 +2,10 @@ import pytest
 
 import generate_altered
 from byom_monitor.example import workflow
+from byom_monitor.example.checks import NotReady
+
+
+pytestmark = pytest.mark.usefixtures("restore_storage")
 
 
 @pytest.fixture
@@ -34,16 +38,25 @@ def test_a_failing_step_says_which_and_why(config, prepared):
         workflow.data_quality_check(config)
 
 
-def test_model_quality_baseline_then_check(config):
+def test_model_quality_baseline_is_held_out(config):
     baseline = workflow.model_quality_baseline(config)
     assert config.get_baseline("model-quality-constraints") == baseline.constraints.location
+    assert config.get_baseline("model-quality-baseline-data").endswith(
+        "validation_data_with_prediction.csv")
     rules = baseline.constraints.body_dict["binary_classification_constraints"]
     assert rules["accuracy"]["comparison_operator"] == "LessThanThreshold"
-    generate_altered.main("default", config=config)  # ~30% of predictions flipped
+    generate_altered.main("concept_drift", config=config)
     result = workflow.model_quality_check(config)
     assert result.status == "CompletedWithViolations"
-    assert {"accuracy", "precision"} <= set(result.violations.to_df()["metric_name"])
+    assert "precision" in set(result.violations.to_df()["metric_name"])
     assert config.get_baseline("model-quality-violations") == result.violations.location
+
+
+def test_a_check_before_notebook_01_says_to_run_it(config):
+    generate_altered.main("control", config=config)
+    with pytest.raises(NotReady, match="no baseline 'data-quality-constraints' yet: "
+                                                  "run notebook 01_create_baselines.ipynb first"):
+        workflow.data_quality_check(config)
 
 
 def test_clarify_baselines_and_checks(config):

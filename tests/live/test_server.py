@@ -302,3 +302,15 @@ def test_idle_server_stores_its_last_busy_minute(tmp_path):
     metrics.observe(200, 1.0, datetime(2024, 1, 1, 10, 8, tzinfo=timezone.utc))
     metrics.flush()
     assert metrics.table()["invocations"].tolist() == [2, 1]
+
+
+def test_setup_errors_are_one_line(prepared, tmp_path, capsys):
+    from byom_monitor.live.server import main
+
+    (tmp_path / "plain").write_text("")
+    assert main(["--model-dir", str(prepared["models"]), "--port", "0",
+                 "--database", str(tmp_path / "plain" / "monitor.sqlite")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "plain" in err
+    assert main(["--model-dir", str(tmp_path / "nowhere"), "--port", "0"]) == 2
+    assert capsys.readouterr().err.startswith("error: ")

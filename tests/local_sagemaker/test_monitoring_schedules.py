@@ -100,3 +100,33 @@ def test_model_quality_schedule_keeps_its_job_definition_and_executions(local):
     last = monitor.describe_schedule()["LastMonitoringExecutionSummary"]
     assert last["MonitoringExecutionStatus"] == "Failed"
     assert last["ScheduledTime"] == datetime(2026, 1, 1, 5, tzinfo=timezone.utc)
+
+
+def test_a_bias_schedule_can_be_attached_and_its_definition_goes_with_it(local):
+    from sagemaker import clarify
+    from sagemaker.model_monitor import CronExpressionGenerator, ModelBiasMonitor
+    from sagemaker.model_monitor.clarify_model_monitoring import BiasAnalysisConfig
+
+    session, role, bucket = local
+    session.upload_string_as_file_body('{"version": "1.0"}', bucket, "baseline/analysis.json")
+    monitor = ModelBiasMonitor(role=role, sagemaker_session=session)
+    monitor.create_monitoring_schedule(
+        analysis_config=BiasAnalysisConfig(
+            clarify.BiasConfig(label_values_or_threshold=[1], facet_name="foreign_worker",
+                               facet_values_or_threshold=[1]),
+            headers=["credit_risk", "foreign_worker", "amount"], label="credit_risk"),
+        batch_transform_input=capture_input(bucket, features_attribute="0",
+                                            inference_attribute="1"),
+        ground_truth_input=f"s3://{bucket}/ground-truth",
+        output_s3_uri=f"s3://{bucket}/monitoring/bias",
+        constraints=f"s3://{bucket}/baseline/analysis.json",
+        schedule_cron_expression=CronExpressionGenerator.hourly(),
+        monitor_schedule_name="bias-hourly")
+    attached = ModelBiasMonitor.attach("bias-hourly", sagemaker_session=session)
+    assert attached.job_definition_name == monitor.job_definition_name
+    client = session.sagemaker_client
+    schedule_arn = monitor.describe_schedule()["MonitoringScheduleArn"]
+    client.add_tags(ResourceArn=schedule_arn, Tags=[{"Key": "team", "Value": "risk"}])
+    assert {"Key": "team", "Value": "risk"} in client.list_tags(ResourceArn=schedule_arn)["Tags"]
+    monitor.delete_monitoring_schedule()
+    assert client.list_model_bias_job_definitions()["JobDefinitionSummaries"] == []

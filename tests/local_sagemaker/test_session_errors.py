@@ -116,7 +116,25 @@ def test_the_local_backend_ignores_a_broken_aws_profile(tmp_path, profile):
                    "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
                    "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials")}
     result = subprocess.run([sys.executable, "-c", script], env=environment, cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines()[-2:] == ["s3://byom-monitor-local/probe.txt",
                                                repr(profile)]
+
+
+def test_the_sdks_telemetry_is_never_sent_for_a_local_session(local, monkeypatch):
+    from sagemaker.estimator import Estimator
+    from sagemaker.telemetry import telemetry_logging
+
+    from byom_monitor.session.local_sagemaker.transport import NotEmulated
+
+    session, role, bucket = local
+    requests = []
+    monkeypatch.setattr(telemetry_logging, "_requests_helper",
+                        lambda url, timeout: requests.append(url))
+    estimator = Estimator(image_uri="123.dkr.ecr.us-east-1.amazonaws.com/any:1", role=role,
+                          instance_count=1, instance_type="ml.m5.large",
+                          output_path=f"s3://{bucket}/training", sagemaker_session=session)
+    with pytest.raises(NotEmulated, match="sagemaker.CreateTrainingJob"):
+        estimator.fit(wait=False)  # a call the SDK reports to its telemetry
+    assert requests == []

@@ -2,49 +2,16 @@
 config.ini key for each configuration error (moto; AWS files in a temporary folder)."""
 import boto3
 import pytest
-from moto import mock_aws
 
-from byom_monitor.io import storage
 from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
-from byom_monitor.io.config import Config, ConfigError
+from byom_monitor.io.config import ConfigError
 
 ACCOUNT_ROLE = "arn:aws:iam::123456789012:role/{}"
 
 
 @pytest.fixture
-def aws_home(tmp_path, monkeypatch):
-    """An AWS configuration with one profile 'monitor' (keys, region eu-west-1), and nothing
-    from the environment."""
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-                     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role lookups
-    (tmp_path / "aws-config").write_text("[profile monitor]\nregion = eu-west-1\n"
-                                         "[profile keyless]\nregion = eu-west-1\n")
-    (tmp_path / "aws-credentials").write_text(
-        "[monitor]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    with mock_aws():
-        boto3.Session(profile_name="monitor").client("s3").create_bucket(
-            Bucket="my-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-        iam = boto3.Session(profile_name="monitor").client("iam")
-        iam.create_role(RoleName="SageMakerRole", AssumeRolePolicyDocument="{}")
-        iam.create_role(RoleName="MonitorRole", Path="/service-role/",
-                        AssumeRolePolicyDocument="{}")
-        yield tmp_path
-    storage.set_s3_client(None)
-
-
-@pytest.fixture
-def config(aws_home):
-    config = Config(aws_home / "config.ini")
-    for key, value in {"profilename": "monitor", "executionrole": "SageMakerRole",
-                       "bucket": "my-bucket"}.items():
-        config.set("aws-settings", key, value)
-    config.set("monitoring", "backend", "sagemaker")
-    return config
+def config(sagemaker_config):
+    return sagemaker_config
 
 
 def _error(config) -> str:
@@ -123,3 +90,24 @@ def test_rejected_credentials(config, monkeypatch):
 
     monkeypatch.setattr(boto3.Session, "client", client)
     assert "AWS refused the credentials of [aws-settings] profilename = monitor" in _error(config)
+
+
+def test_a_stale_aws_profile_variable_is_named_before_the_sdk_trips_on_it(config):
+    """``import sagemaker`` builds a default boto3 session, which fails on an AWS_PROFILE that
+    names no profile, even when config.ini names a good one (a fresh interpreter: the SDK is
+    imported only once per process)."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("from byom_monitor.io.config import Config, ConfigError\n"
+              "from byom_monitor.session.aws_session import sagemaker_session_from_config\n"
+              "try:\n"
+              f"    sagemaker_session_from_config(Config({str(config.path)!r}))\n"
+              "except ConfigError as error:\n"
+              "    print(error)\n")
+    answer = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "AWS_PROFILE": "gone"}, check=True)
+    assert answer.stdout.strip().endswith(
+        "the environment's AWS_PROFILE = gone names no AWS profile (profiles found: keyless, "
+        "monitor); unset it")

@@ -5,7 +5,6 @@ import math
 from datetime import datetime, timezone
 
 import boto3
-import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 

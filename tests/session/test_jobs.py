@@ -47,3 +47,4 @@ def test_clarify_jobs():
     baseline = jobs.clarify_job("model-explainability", "cfg.json", "d.csv", "out")
     assert baseline.environment == {} and baseline.purpose == "model-explainability-baseline"
     assert baseline.outputs[0].name == "analysis_result"
+    assert check.max_runtime_in_seconds == baseline.max_runtime_in_seconds == 3600  # endpoint

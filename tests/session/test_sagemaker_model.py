@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -99,7 +98,7 @@ def sagemaker_session(monkeypatch):
 
 
 def _retrained(prepared, tmp_path) -> Path:
-    """Another model folder: the same model with one more tree's worth of change."""
+    """Another model folder: the same trees with another base score."""
     folder = tmp_path / "retrained"
     shutil.copytree(prepared["models"], folder)
     document = json.loads((folder / BOOSTER_FILE).read_text())

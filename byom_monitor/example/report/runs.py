@@ -122,14 +122,30 @@ def trial_component_parameters(sagemaker_client: Any) -> RunParameters:
     return parameters
 
 
+def first_found(*sources: RunParameters) -> RunParameters:
+    """The parameters from the first source that knows the run."""
+    def parameters(run_name: str) -> Mapping[str, str]:
+        errors = []
+        for source in sources:
+            try:
+                return source(run_name)
+            except ResultError as exc:
+                errors.append(str(exc))
+        raise ResultError("; ".join(errors))
+    return parameters
+
+
 def _check_result(run: str, check: str, parameters: Mapping[str, str],
                   read: ReadDocument) -> CheckResult | None:
     analysis = parameters.get(f"{check}-analysis")
     violations = parameters.get(f"{check}-violations")
     if analysis is None and violations is None:
         return None  # the check was not part of this orchestration
-    if not analysis:
+    if analysis is None:
         raise ResultError(f"run {run!r} has no parameter '{check}-analysis'")
+    if not analysis:
+        raise ResultError(f"run {run!r}: '{check}-analysis' is empty (did the {check} check "
+                          f"fail? its status is in notebook 05)")
     found = read(violations)["violations"] if violations else []
     recorded = parameters.get(f"{check}-violation-count")
     if recorded not in (None, "") and int(float(recorded)) != len(found):
@@ -163,13 +179,17 @@ class Results:
 
     @classmethod
     def load(cls, config: Config, session: Any = None) -> "Results":
-        """With a SageMaker ``session`` (either backend's): the runs from SageMaker
-        Experiments and the documents through ``S3Downloader``; without: the runs from the
-        SQLite store of config.ini and the documents through :mod:`byom_monitor.io.storage`."""
+        """With a SageMaker ``session`` (either backend's, from ``session_from_config``): the
+        runs from SageMaker Experiments and the documents through ``S3Downloader``; a run the
+        Experiments do not know is looked up in the SQLite store of config.ini, where runs were
+        recorded before notebook 05 used ``sagemaker.experiments.Run``. Without a session: the
+        SQLite store, documents through :mod:`byom_monitor.io.storage`."""
+        stored = store_parameters(ExperimentStore(config.database))
         if session is None:
-            parameters_of = store_parameters(ExperimentStore(config.database))
+            parameters_of = stored
         else:
-            parameters_of = trial_component_parameters(session.sagemaker_client)
+            parameters_of = first_found(trial_component_parameters(session.sagemaker_client),
+                                        stored)
         return cls.read(config, parameters_of, document_reader(config.path.parent, session))
 
     @classmethod

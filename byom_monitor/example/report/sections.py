@@ -21,7 +21,7 @@ from byom_monitor.example.report.runs import CHECKS, Results, ScenarioRun
 
 #: At most this many per-feature histograms per scenario.
 MAX_HISTOGRAMS = 3
-AS_EXPECTED = "as expected"
+AS_EXPECTED, NOT_DECLARED = "as expected", "not declared"
 
 
 @dataclass
@@ -61,7 +61,7 @@ def verdict(expected: Mapping[str, tuple[str, ...]] | None, check: str, names: l
     """A check absent from ``expected`` must have no violations; a present one must have
     violations naming every expected name."""
     if expected is None:
-        return "not declared"
+        return NOT_DECLARED
     if check not in expected:
         return AS_EXPECTED if not names else "unexpected violations"
     if not names:
@@ -77,8 +77,10 @@ def expectation_table(run: ScenarioRun, entry: Any) -> pd.DataFrame:
     for check, result in run.checks.items():
         if expected is None:
             wanted = "?"
+        elif check in expected:
+            wanted = ", ".join(expected[check]) or "violations"
         else:
-            wanted = ", ".join(expected[check]) or "violations" if check in expected else "none"
+            wanted = "none"
         rows.append({"check": check, "expected": wanted, "violations": result.count,
                      "names": ", ".join(result.names), "verdict": verdict(expected, check,
                                                                           result.names)})
@@ -93,9 +95,11 @@ def overview(results: Results, scenarios: Mapping[str, Any]) -> pd.DataFrame:
         row = {check: table.loc[check, "violations"] if check in table.index else None
                for check in CHECKS}
         verdicts = set(table["verdict"])
-        row["verdict"] = (AS_EXPECTED if verdicts == {AS_EXPECTED} else
-                          "; ".join(f"{c}: {v}" for c, v in table["verdict"].items()
-                                    if v != AS_EXPECTED))
+        if verdicts in ({AS_EXPECTED}, {NOT_DECLARED}):
+            row["verdict"] = verdicts.pop()
+        else:
+            row["verdict"] = "; ".join(f"{c}: {v}" for c, v in table["verdict"].items()
+                                       if v != AS_EXPECTED)
         rows[run.scenario] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -175,8 +179,7 @@ def _charts(run: ScenarioRun, results: Results, expected: Mapping[str, Any] | No
             mq.analysis, base["model-quality-constraints"], mq.violations, title=title)))
         if _relevant("model-quality", run, expected):
             drawn.append(("label-rates", lambda: charts.label_drift(
-                {run.scenario: mq.analysis}, base["model-quality-statistics"],
-                {run.scenario: mq.violations})))
+                {run.scenario: mq.analysis}, base["model-quality-statistics"])))
     if _relevant("model-bias", run, expected):
         bias = checks["model-bias"]
         drawn.append(("bias-metrics", lambda: charts.bias_metrics(
@@ -212,7 +215,4 @@ def label_drift_overview(results: Results) -> Figure:
     """The original's label-drift chart, for every scenario of the last orchestration."""
     observed = {run.scenario: run.checks["model-quality"].analysis for run in results.runs
                 if "model-quality" in run.checks}
-    violations = {run.scenario: run.checks["model-quality"].violations for run in results.runs
-                  if "model-quality" in run.checks}
-    return charts.label_drift(observed, results.baselines["model-quality-statistics"],
-                              violations)
+    return charts.label_drift(observed, results.baselines["model-quality-statistics"])

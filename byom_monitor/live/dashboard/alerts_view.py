@@ -29,6 +29,14 @@ def alerts_page(context: Context, page: int) -> Page:
         body = hint("No alert rules. Create one with <code>byom-monitor alert create NAME "
                     "--metric feature_baseline_drift_duration --threshold 0.1 --action webhook "
                     "--target URL</code>.")
+    waiting = reader.open_alerts()
+    if waiting:
+        body += "<h2>Waiting for delivery</h2>" + table(
+            ["queued at", "rule", "execution", "state"],
+            [[esc(a["queued_at"]), esc(a["rule"]),
+              link(f"{a['schedule']} {a['scheduled_time']}",
+                   href("schedules", a["schedule"], "executions", a["scheduled_time"])),
+              esc(a["state"])] for a in waiting])
     total = reader.delivery_count()
     page = max(page, 0)
     rows = reader.deliveries(page * PAGE_SIZE, PAGE_SIZE)

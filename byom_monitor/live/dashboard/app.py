@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import mimetypes
+import re
 import signal
 import sys
 import threading
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config
@@ -33,6 +34,8 @@ from byom_monitor.errors import InputError
 
 COOKIE = "byom_dashboard_token"
 MIN_TOKEN_LENGTH = 12
+#: what a token may hold: it travels in a header and a cookie
+TOKEN_PATTERN = rf"[A-Za-z0-9._~+/=-]{{{MIN_TOKEN_LENGTH},}}"
 REASONS = {200: "OK", 204: "No Content", 303: "See Other", 401: "Unauthorized",
            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
            500: "Internal Server Error"}
@@ -69,9 +72,9 @@ def is_loopback(host: str) -> bool:
 
 def check_binding(host: str, token: str | None) -> None:
     """Only loopback addresses may be served without a token."""
-    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+    if token is not None and not re.fullmatch(TOKEN_PATTERN, token):
         raise DashboardError(f"the dashboard token must have at least {MIN_TOKEN_LENGTH} "
-                             f"characters")
+                             f"characters, letters, digits and . _ ~ + / = - only")
     if not token and not is_loopback(host):
         raise DashboardError(f"binding {host} serves the dashboard to other machines: set a "
                              f"token (--token, or the BYOM_DASHBOARD_TOKEN environment variable)")
@@ -118,7 +121,7 @@ class DashboardApp:
         if self.token and "token" in query:  # keep the token out of the address bar
             rest = urlencode({k: v for k, v in query.items() if k != "token"}, doseq=True)
             cookie = (f"{COOKIE}={self.token}; HttpOnly; SameSite=Strict; Path=/")
-            location = environ.get("PATH_INFO", "/") + (f"?{rest}" if rest else "")
+            location = quote(environ.get("PATH_INFO", "/")) + (f"?{rest}" if rest else "")
             return self._send(start_response, method, 303, b"",
                               [("Location", location), ("Set-Cookie", cookie)])
         try:

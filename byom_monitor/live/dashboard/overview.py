@@ -3,7 +3,7 @@ items first. On an empty store: how to create a schedule."""
 from __future__ import annotations
 
 from byom_monitor.live.dashboard.context import Context
-from byom_monitor.live.dashboard.layout import Page, badge, esc, hint, href, link, table
+from byom_monitor.live.dashboard.layout import Page, badge, esc, href, link, table
 from byom_monitor.live.dashboard.store import ExecutionRow
 
 #: sort order of a last execution's status: failed, violating, running, fine, none

@@ -22,7 +22,6 @@ from byom_monitor.live.dashboard.layout import (
     href,
     link,
     notice,
-    number,
     table,
 )
 from byom_monitor.live.dashboard.store import ExecutionRow

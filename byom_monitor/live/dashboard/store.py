@@ -219,6 +219,13 @@ class StoreReader:
                           "LIMIT ? OFFSET ?", (limit, offset), table="alert_deliveries")
         return [{**dict(r), "document": _decoded(r["document"])} for r in rows]
 
+    def open_alerts(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Alerts waiting in the outbox (queued, or being delivered), newest first."""
+        rows = self._rows("SELECT rule, schedule, scheduled_time, queued_at, state "
+                          "FROM alert_outbox WHERE state IN ('queued', 'delivering') "
+                          "ORDER BY id DESC LIMIT ?", (limit,), table="alert_outbox")
+        return [dict(r) for r in rows]
+
     def delivery_count(self) -> int:
         rows = self._rows("SELECT COUNT(*) FROM alert_deliveries", table="alert_deliveries")
         return rows[0][0] if rows else 0

@@ -8,17 +8,16 @@ times); a name that does not exist is the service's ``ValidationException`` or
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from byom_monitor.session.local_sagemaker.processing import run_processing_job
 from byom_monitor.session.local_sagemaker.serving import ScriptModePredictor
 from byom_monitor.session.local_sagemaker.store import ResourceStore
 from byom_monitor.session.local_sagemaker.transport import ACCOUNT_ID, ServiceError, snake_case
+from byom_monitor.session.local_sagemaker.processing import LocalServices
 
-#: Monitoring job definition kinds: create/describe/delete/list operation stem -> name key.
-JOB_DEFINITIONS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
 _TERMINAL = ("Completed", "Failed", "Stopped")
 
 
@@ -27,10 +26,8 @@ def _now() -> datetime:
 
 
 class ControlPlane:
-    def __init__(self, store: ResourceStore, region: str, s3_path: Callable[[str], Path],
-                 predictors: Mapping[str, str]) -> None:
-        self.store, self.region, self.s3_path = store, region, s3_path
-        self.predictors = dict(predictors)
+    def __init__(self, store: ResourceStore, region: str, services: LocalServices) -> None:
+        self.store, self.region, self.services = store, region, services
 
     def arn(self, resource: str, name: str) -> str:
         return f"arn:aws:sagemaker:{self.region}:{ACCOUNT_ID}:{resource}/{name}"
@@ -53,7 +50,7 @@ class ControlPlane:
             "ProcessingInputs": [], **params, "ProcessingJobArn": arn,
             "ProcessingJobStatus": "InProgress",
             "CreationTime": started, "ProcessingStartTime": started, "LastModifiedTime": started})
-        result = run_processing_job(params, self.s3_path, self.predictors, self.predictor_for)
+        result = run_processing_job(params, self.services)
         self.store.add_logs(name, list(result.logs))
         ended = _now()
         self.store.update("ProcessingJob", name, {
@@ -61,16 +58,6 @@ class ControlPlane:
             "FailureReason": result.failure_reason, "ProcessingEndTime": ended,
             "LastModifiedTime": ended})
         return {"ProcessingJobArn": arn}
-
-    def predictor_for(self, analysis_config: dict, folder: Path) -> ScriptModePredictor | None:
-        """Clarify's model when the analysis config names one by ``model_name``."""
-        settings = analysis_config.get("predictor") or {}
-        name = settings.get("model_name")
-        if not name:
-            return None  # endpoint_name: resolved through config.ini [predictors]
-        return ScriptModePredictor(name, lambda n: self.store.find("Model", n), self.s3_path,
-                                   folder, settings.get("content_type", "text/csv"),
-                                   settings.get("accept_type", "text/csv"))
 
     def describe_processing_job(self, params: dict) -> dict:
         return self._get("ProcessingJob", params["ProcessingJobName"], "processing job")
@@ -123,6 +110,30 @@ class ControlPlane:
                   if params.get("NameContains", "") in m["ModelName"]]
         return _page(params, "Models", models, "CreationTime")
 
+    # -- tags ---------------------------------------------------------------------------------
+    def _tagged(self, arn: str) -> tuple[str, str, list[dict]]:
+        found = self.store.find_arn(arn)
+        if found is None:
+            raise ServiceError("ValidationException", f"Resource {arn} does not exist")
+        kind, name = found
+        return kind, name, self.store.get(kind, name).get("Tags", [])
+
+    def add_tags(self, params: dict) -> dict:
+        kind, name, tags = self._tagged(params["ResourceArn"])
+        added = {t["Key"]: t for t in params.get("Tags", [])}
+        tags = [t for t in tags if t["Key"] not in added] + list(added.values())
+        self.store.update(kind, name, {"Tags": tags})
+        return {"Tags": params.get("Tags", [])}
+
+    def delete_tags(self, params: dict) -> dict:
+        kind, name, tags = self._tagged(params["ResourceArn"])
+        self.store.update(kind, name, {"Tags": [t for t in tags
+                                                if t["Key"] not in params.get("TagKeys", [])]})
+        return {}
+
+    def list_tags(self, params: dict) -> dict:
+        return {"Tags": self._tagged(params["ResourceArn"])[2]}
+
     # -- STS ----------------------------------------------------------------------------------
     @staticmethod
     def get_caller_identity(params: dict) -> dict:
@@ -133,7 +144,7 @@ class ControlPlane:
         table = {("sts", "GetCallerIdentity"): self.get_caller_identity}
         for name in ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob",
                      "ListProcessingJobs", "CreateModel", "DescribeModel", "DeleteModel",
-                     "ListModels"):
+                     "ListModels", "AddTags", "DeleteTags", "ListTags"):
             table[("sagemaker", name)] = getattr(self, snake_case(name))
         return table
 

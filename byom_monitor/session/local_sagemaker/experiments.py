@@ -6,8 +6,9 @@ reports them).
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from byom_monitor.session.local_sagemaker.store import ResourceStore
 from byom_monitor.session.local_sagemaker.transport import ServiceError, snake_case

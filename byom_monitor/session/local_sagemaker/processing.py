@@ -1,13 +1,16 @@
 """CreateProcessingJob, executed: the image's analyzer in a child process, under a staged
 ``/opt/ml`` mirror, with the request's environment, inputs and outputs.
 
-The child is forked so ``StoppingCondition.MaxRuntimeInSeconds`` can be enforced (a job over
-it is killed and ends ``Stopped``, as the service does). Outputs are published to their S3
+The child is a separate process so ``StoppingCondition.MaxRuntimeInSeconds`` can be enforced
+(a job over it is killed and ends ``Stopped``, as the service does). It is forked from a clean
+fork server, not from the caller: a process that has used XGBoost's OpenMP threads cannot be
+forked safely. Outputs are published to their S3
 destinations only when the job succeeds, so a failed or stopped job leaves no partial results.
 The child's log lines (logging, prints, the status line) are kept for ``logs=True``.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -15,12 +18,16 @@ import os
 import shutil
 import sys
 import tempfile
+import types
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from byom_monitor.io import storage
 from byom_monitor.analyzer.outcome import Outcome
+from byom_monitor.session.local_sagemaker.s3 import LocalS3
+from byom_monitor.session.local_sagemaker.serving import served_predictor
 from byom_monitor.session.local_sagemaker.staging import (
     CLARIFY,
     CLARIFY_CONFIG,
@@ -29,6 +36,7 @@ from byom_monitor.session.local_sagemaker.staging import (
     stage_files,
     staged_path,
 )
+from byom_monitor.session.local_sagemaker.store import ResourceStore
 
 #: ECR repository name -> the analyzer that stands in for the image.
 IMAGES = {"sagemaker-model-monitor-analyzer": MODEL_MONITOR,
@@ -59,12 +67,18 @@ def cannot_run(image_uri: str) -> JobResult:
         f"({list(IMAGES)[1]}) images"))
 
 
-def run_processing_job(request: Mapping[str, Any], s3_path: Callable[[str], Path],
-                       predictors: Mapping[str, str],
-                       predictor_for: Callable[[dict, Path], Any]) -> JobResult:
-    """Run a CreateProcessingJob request. ``s3_path`` maps an ``s3://`` URI to its local file
-    or folder; ``predictor_for(analysis_config, work_folder)`` gives Clarify its model (or
-    None)."""
+@dataclass(frozen=True)
+class LocalServices:
+    """Where a job finds the session's S3 and models (plain paths: it crosses processes)."""
+
+    s3_root: Path
+    database: Path
+    predictors: Mapping[str, str]
+
+
+def run_processing_job(request: Mapping[str, Any], services: LocalServices) -> JobResult:
+    """Run a CreateProcessingJob request to its end."""
+    local_s3 = LocalS3(services.s3_root)
     image_uri = request["AppSpecification"]["ImageUri"]
     analyzer = analyzer_of(image_uri)
     if analyzer is None:
@@ -72,59 +86,52 @@ def run_processing_job(request: Mapping[str, Any], s3_path: Callable[[str], Path
     limit = request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400)
     root = Path(tempfile.mkdtemp(prefix="byom-sm-job-"))
     try:
-        problem = _stage_inputs(request.get("ProcessingInputs", []), root, s3_path)
+        problem = _stage_inputs(request.get("ProcessingInputs", []), root, local_s3)
         if problem:
             return JobResult("Failed", f"Failed: {problem}", f"ClientError: {problem}")
         outputs = request.get("ProcessingOutputConfig", {}).get("Outputs", [])
         for output in outputs:
             staged_path(root, output["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
-        result = _run_child(analyzer, root, request.get("Environment", {}), outputs,
-                            predictors, predictor_for, limit)
+        result = _run_child(analyzer, root, request.get("Environment", {}), outputs, services,
+                            limit)
         if result.status == "Completed":
             for output in outputs:
                 storage.copy_tree(staged_path(root, output["S3Output"]["LocalPath"]),
-                                  s3_path(output["S3Output"]["S3Uri"]))
+                                  local_s3.path_of(output["S3Output"]["S3Uri"]))
         return result
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _stage_inputs(inputs: list[dict], root: Path, s3_path: Callable[[str], Path]) -> str | None:
+def _stage_inputs(inputs: list[dict], root: Path, local_s3: LocalS3) -> str | None:
+    """Copy each S3Prefix input to its container path, keeping the keys' paths below the
+    prefix (``s3://b/data/`` holding ``data/x/a.csv`` gives ``<LocalPath>/x/a.csv``; the
+    object ``s3://b/data/train.csv`` gives ``<LocalPath>/train.csv``)."""
     for channel in inputs:
         name, s3 = channel.get("InputName", "?"), channel.get("S3Input")
         if s3 is None:
             return f"input {name}: only S3Input channels run locally"
         if s3.get("S3DataType", "S3Prefix") != "S3Prefix":
             return f"input {name}: S3DataType {s3['S3DataType']} is not supported locally"
-        base = s3_path(s3["S3Uri"])
-        files = _prefix_files(base)
+        files = local_s3.matching(s3["S3Uri"])
         if not files:
             return f"input {name}: nothing at {s3['S3Uri']}"
-        stage_files(files, str(base) if base.is_dir() else str(base.parent),
+        stage_files(files, str(local_s3.path_of(s3["S3Uri"])),
                     staged_path(root, s3["LocalPath"]))
     return None
 
 
-def _prefix_files(base: Path) -> list[str]:
-    """The objects under an S3 prefix: the object itself, or everything below the folder."""
-    if base.is_file():
-        return [str(base)]
-    if base.is_dir():
-        return sorted(str(p) for p in base.rglob("*")
-                      if p.is_file() and not (p.name.startswith(".") and p.name.endswith(".tmp")))
-    return []
-
-
 def _run_child(analyzer: str, root: Path, environment: Mapping[str, str], outputs: list[dict],
-               predictors: Mapping[str, str], predictor_for: Callable[[dict, Path], Any],
-               limit: float) -> JobResult:
+               services: LocalServices, limit: float) -> JobResult:
     log_file, result_file = root / "job.log", root / "outcome.json"
     output = outputs[0]["S3Output"]["LocalPath"] if outputs else "/opt/ml/processing/output"
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     child = context.Process(target=_child_main, daemon=True,
-                            args=(analyzer, root, dict(environment), output, dict(predictors),
-                                  predictor_for, log_file, result_file))
-    child.start()
+                            args=(analyzer, root, dict(environment), output, services,
+                                  log_file, result_file))
+    with _main_module_hidden():
+        child.start()
     child.join(limit)
     if child.is_alive():
         child.terminate()
@@ -146,15 +153,27 @@ def _run_child(analyzer: str, root: Path, environment: Mapping[str, str], output
     return JobResult("Completed", outcome["message"], None, logs)
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """multiprocessing re-imports the caller's main script in the child unless it is hidden;
+    the job needs nothing from it, and a script without a ``__main__`` guard would run again."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def _read_lines(path: Path) -> tuple[str, ...]:
     return tuple(path.read_text(errors="replace").splitlines()) if path.exists() else ()
 
 
 def _child_main(analyzer: str, root: Path, environment: dict[str, str], output: str,
-                predictors: dict[str, str], predictor_for: Callable[[dict, Path], Any],
-                log_file: Path, result_file: Path) -> None:
+                services: LocalServices, log_file: Path, result_file: Path) -> None:
     """In the forked child: everything it logs or prints goes to the job's log."""
-    log = open(log_file, "a", buffering=1, encoding="utf-8")
+    log = open(log_file, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (the child's
+    # standard streams until it exits)
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     sys.stdout = sys.stderr = log
@@ -171,8 +190,10 @@ def _child_main(analyzer: str, root: Path, environment: dict[str, str], output: 
                 analysis = json.loads(config_file.read_text())
             except (OSError, ValueError):
                 analysis = {}
-            predictor = predictor_for(analysis, root / "models")
-        outcome = run_staged(analyzer, root, environment, output, predictors, predictor)
+            predictor = served_predictor(analysis, ResourceStore(services.database),
+                                         LocalS3(services.s3_root).path_of, root / "models")
+        outcome = run_staged(analyzer, root, environment, output, services.predictors,
+                             predictor)
     except Exception as exc:  # a bug of ours, reported as the job's failure
         logging.getLogger("byom_monitor").exception("job failed")
         outcome = Outcome("Failed", f"Failed: internal error: {type(exc).__name__}: {exc}")

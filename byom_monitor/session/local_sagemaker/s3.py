@@ -12,9 +12,10 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from botocore.response import StreamingBody
 
@@ -55,6 +56,19 @@ class LocalS3:
             raise ServiceError("InvalidArgument",
                                f"key {key!r} in bucket {bucket} cannot be stored locally")
         return self.bucket_path(bucket).joinpath(*parts)
+
+    def path_of(self, uri: str) -> Path:
+        """The local file or folder holding ``s3://bucket/key`` (a key or a prefix)."""
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        return self.bucket_path(bucket).joinpath(*[part for part in key.split("/") if part])
+
+    def matching(self, uri: str) -> list[str]:
+        """The files of the objects whose keys start with the URI's key (an S3Prefix)."""
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        if not self.bucket_path(bucket).is_dir():
+            return []
+        return [str(self.bucket_path(bucket).joinpath(*key.split("/")))
+                for key in self._keys(bucket, prefix)]
 
     def _existing(self, bucket: str, key: str) -> Path:
         path = self.object_path(bucket, key)

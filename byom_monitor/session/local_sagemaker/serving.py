@@ -15,14 +15,16 @@ import io
 import json
 import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from byom_monitor.clarify.config import ClarifyError
+from byom_monitor.session.local_sagemaker.store import ResourceStore
 
 _MODEL_DIR = "/opt/ml/model"
 _BATCH_ROWS = 1000
@@ -161,3 +163,16 @@ def _scores(answer: Any, rows: int, model_name: str) -> np.ndarray:
     if len(values) != rows:
         raise ClarifyError(f"model {model_name} returned {len(values)} scores for {rows} rows")
     return values
+
+
+def served_predictor(analysis_config: dict, store: ResourceStore,
+                     s3_path: Callable[[str], Path], folder: Path) -> ScriptModePredictor | None:
+    """Clarify's model when the analysis config names one by ``model_name`` (None for an
+    ``endpoint_name``, which config.ini's [predictors] maps to a URL)."""
+    settings = analysis_config.get("predictor") or {}
+    name = settings.get("model_name")
+    if not name:
+        return None
+    return ScriptModePredictor(name, lambda n: store.find("Model", n), s3_path, folder,
+                               settings.get("content_type", "text/csv"),
+                               settings.get("accept_type", "text/csv"))

@@ -6,8 +6,8 @@ process: the Model Monitor analyzer or Clarify.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from byom_monitor.io import storage
 from byom_monitor.analyzer.contract import run_job

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from byom_monitor.session.local_sagemaker.transport import ServiceError
 
@@ -73,6 +74,17 @@ class ResourceStore:
             return self.get(kind, name)
         except ServiceError:
             return None
+
+    def find_arn(self, arn: str) -> tuple[str, str] | None:
+        """The kind and name of the resource with this ARN (its own ``...Arn`` field)."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT kind, name, document FROM sm_resources "
+                              "WHERE instr(document, ?) > 0", (json.dumps(arn),)).fetchall()
+        for kind, name, document in rows:
+            fields = json.loads(document)
+            if any(key.endswith("Arn") and value == arn for key, value in fields.items()):
+                return kind, name
+        return None
 
     def update(self, kind: str, name: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Merge ``changes`` into the document (a None value removes the key)."""

@@ -1,5 +1,6 @@
 """Notebook 06 executed on a small orchestration: charts inline, one section per scenario."""
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -35,5 +36,10 @@ def test_notebook_06_shows_charts_inline_for_every_scenario(orchestrated, result
     assert all_images >= sum(images_per_section.values()) + 2  # label drift, the by-hand chart
     page = (folder / "results" / "report" / "report.html").read_text()
     assert page.count("<img") == sum(images_per_section.values()) + 1  # + label drift
+    (overview,) = [c for c in cells if "report.overview(" in "".join(c["source"])]
+    table = "".join(outputs_of(overview)[0]["data"]["text/html"])
+    assert "not declared" not in table  # the verdicts come from generate_altered's declarations
+    cells_of_control = re.search(r"<th>control</th>(.*?)</tr>", table, re.S).group(1)
+    assert re.findall(r"<td>(.*?)</td>", cells_of_control) == ["0", "0", "0", "0", "as expected"]
     printed = "".join("".join(o.get("text", "")) for cell in cells for o in cell["outputs"])
     assert "report:" in printed and "nDCG" in printed

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 import pytest
 
 from byom_monitor.io.config import Config
-from byom_monitor.example.report.runs import (BASELINE_KEYS, ResultError, Results, document_reader,
-                                      last_orchestration, store_parameters,
-                                      trial_component_parameters)
+from byom_monitor.example.report.runs import (BASELINE_KEYS, ResultError, Results,
+                                              document_reader, first_found, last_orchestration,
+                                              store_parameters, trial_component_parameters)
 
 
 def write(path, document) -> str:
@@ -56,17 +56,20 @@ def test_results_load_reads_the_baselines(folder):
         results.run("stale")
 
 
-def test_a_missing_analysis_parameter_is_named(folder):
-    del folder.parameters["run-control"]["model-quality-analysis"]
-    with pytest.raises(ResultError, match="run 'run-control' has no parameter "
-                                          "'model-quality-analysis'"):
-        last_orchestration(folder.config, folder.parameters.__getitem__,
-                           document_reader(folder.path))
-
-
-def test_a_count_that_does_not_match_the_violations_file_is_an_error(folder):
-    folder.parameters["run-label_drift"]["model-quality-violation-count"] = "3"
-    with pytest.raises(ResultError, match="recorded 3 violations, but .* holds 1"):
+@pytest.mark.parametrize("run, key, value, message", [
+    ("run-control", "model-quality-analysis", None,
+     "run 'run-control' has no parameter 'model-quality-analysis'"),
+    ("run-control", "model-quality-analysis", "",
+     r"'model-quality-analysis' is empty \(did the model-quality check fail"),
+    ("run-label_drift", "model-quality-violation-count", "3",
+     "recorded 3 violations, but .* holds 1"),
+])
+def test_inconsistent_parameters_are_named(folder, run, key, value, message):
+    if value is None:
+        del folder.parameters[run][key]
+    else:
+        folder.parameters[run][key] = value
+    with pytest.raises(ResultError, match=message):
         last_orchestration(folder.config, folder.parameters.__getitem__,
                            document_reader(folder.path))
 
@@ -115,9 +118,31 @@ def test_trial_component_parameters():
         parameters("other")
 
 
+def test_the_fixture_runs_are_read_through_the_local_sagemaker_session(orchestrated, results):
+    from byom_monitor.session.sessions import session_from_config
+
+    session, _, _ = session_from_config(orchestrated)
+    component = orchestrated.get_trial("control")
+    found = trial_component_parameters(session.sagemaker_client)(component)
+    assert found["scenario"] == "control" and found["model-bias-violation-count"] == "0"
+    assert results.run("control").run_name == component
+
+
+def test_runs_only_in_the_sqlite_store_are_still_found(folder):
+    def experiments(run_name):
+        raise ResultError(f"trial component {run_name!r}: not found")
+    parameters = first_found(experiments, folder.parameters.__getitem__)
+    assert parameters("run-control")["scenario"] == "control"
+    with pytest.raises(ResultError, match="trial component 'nope': not found; "):
+        first_found(experiments, lambda name: experiments(name + "!"))("nope")
+
+
 def test_store_parameters_are_those_notebook_05_records(orchestrated):
+    from byom_monitor.example.experiments import ExperimentStore
+
     parameters = store_parameters_of(orchestrated)
-    run_name = orchestrated.get_trial("feature-drift-systematic")
+    run_name = ExperimentStore(orchestrated.database).checks().query(
+        "scenario == 'feature_drift_systematic'")["run_id"].iloc[0]
     found = parameters(run_name)
     assert found["scenario"] == "feature_drift_systematic"
     assert found["data-quality-analysis"].endswith("statistics.json")

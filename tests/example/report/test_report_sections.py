@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from byom_monitor.example.report import sections
+from byom_monitor.example.report import charts, sections
 from byom_monitor.example.report.runs import CheckResult, ScenarioRun
 from byom_monitor.example.report.sections import AS_EXPECTED, verdict
 
@@ -49,12 +49,19 @@ def test_sections_text_comes_from_the_scenarios_and_the_results(results):
     systematic = found["feature_drift_systematic"]
     assert systematic.paragraphs[0] == "Duration is 1 everywhere."
     assert "0% of rows" in systematic.paragraphs[1]
-    assert "`duration` 0.9" in systematic.paragraphs[2]  # the largest distance, read back
+    dq, base = results.run("feature_drift_systematic").checks["data-quality"], results.baselines
+    distances, _, _ = charts.feature_distances(dq.analysis, base["data-quality-statistics"],
+                                               base["data-quality-constraints"])
+    assert max(distances, key=distances.get) == "duration"
+    assert f"`duration` {distances['duration']:.3f}" in systematic.paragraphs[2]
     assert systematic.table.loc["data-quality", "verdict"] == AS_EXPECTED
     assert "histogram-duration" in [name for name, _ in systematic.charts]
     assert found["default"].paragraphs[1] == ("Predictions flipped at random after scoring: "
                                               "25% of rows.")
-    assert "nDCG of the feature attributions against the baseline: 0.6" in \
+    shap = results.run("explainability_drift").checks["model-explainability"]
+    score = charts.attribution_ndcg(shap.analysis, base["model-explainability-analysis"])
+    assert score < charts.NDCG_THRESHOLD
+    assert f"nDCG of the feature attributions against the baseline: {score:.3f}" in \
         found["explainability_drift"].paragraphs[2]
 
 
@@ -78,5 +85,7 @@ def test_overview_counts_and_verdicts(results):
     systematic = table.loc["feature_drift_systematic"]
     assert systematic["data-quality"] == 1
     assert "data-quality: unexpected violations" in systematic["verdict"]
+    assert "model-explainability" not in systematic["verdict"]  # that one went as declared
+    assert set(sections.overview(results, {})["verdict"]) == {"not declared"}
     assert sections.label_drift_overview(results).axes[0].get_xticklabels()[0].get_text() \
         == "baseline"

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,28 +18,6 @@ from byom_monitor.example.scenario_runs import scenario_runs_page
 from byom_monitor.live.dashboard.app import stop
 
 
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: str
-
-
-def fetch(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> Response:
-    request = urllib.request.Request(url, headers=headers or {}, method=method)
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(request, timeout=60) as answer:
-            return Response(answer.status, dict(answer.headers), answer.read().decode())
-    except urllib.error.HTTPError as error:
-        return Response(error.code, dict(error.headers), error.read().decode())
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """The generated store; tests that change a store use ``own_store``."""
@@ -51,11 +26,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 @pytest.fixture
 def own_store(generated: Config, tmp_path: Path) -> Config:
-    """A copy of the generated store's SQLite file and config.ini (the result files shared)."""
-    shutil.copy(generated.database, tmp_path / "monitor.sqlite")
-    shutil.copy(generated.path, tmp_path / "config.ini")
-    config = Config(tmp_path / "config.ini")
-    config.set("monitoring", "database", str(tmp_path / "monitor.sqlite"))
+    """A copy of the generated store (its recorded result locations still name the original's
+    files)."""
+    shutil.copytree(generated.path.parent, tmp_path / "store")
+    config = Config(tmp_path / "store" / "config.ini")
+    config.set("monitoring", "database", str(tmp_path / "store" / "monitor.sqlite"))
     return config
 
 

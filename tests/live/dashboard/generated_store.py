@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from byom_monitor.io import storage
-from byom_monitor.live.alerts import Alerter, AlertRule
 from byom_monitor.analyzer.contract import run_job
 from byom_monitor.clarify.api import analyze
-from byom_monitor.io.config import Config
 from byom_monitor.example.experiments import ExperimentStore
 from byom_monitor.example.orchestrate import EXPERIMENT
+from byom_monitor.io import storage
+from byom_monitor.io.config import Config
+from byom_monitor.live.alerts import Alerter, AlertRule
 from byom_monitor.live.schedule import ExecutionRecord, Schedule, ScheduleStore
 from byom_monitor.live.server import OperationalMetrics
 
@@ -273,7 +273,9 @@ def _endpoint_metrics(database: str, start: datetime, end: datetime, rng: random
         rows.append((ENDPOINT, when, calls, int(rng.random() < 0.05), int(rng.random() < 0.005),
                      calls * rng.uniform(3, 6), rng.uniform(8, 30)))
     with closing(sqlite3.connect(database)) as db, db:
-        db.executemany("INSERT INTO endpoint_metrics VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO endpoint_metrics (endpoint, minute, invocations, errors_4xx, "
+                       "errors_5xx, model_latency_ms_sum, model_latency_ms_max) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _alerts(database: str, root: Path) -> None:

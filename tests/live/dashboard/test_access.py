@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import fetch
+from dashboard_client import fetch
 
 from byom_monitor.live.dashboard.app import DashboardError, check_binding
 
@@ -29,9 +29,10 @@ def test_other_addresses_need_a_token(host):
     check_binding(host, TOKEN)
 
 
-def test_a_short_token_is_refused():
+@pytest.mark.parametrize("token", ["short", "twelve chars but spaces", "semi;colon-in-cookie"])
+def test_a_short_or_odd_token_is_refused(token):
     with pytest.raises(DashboardError, match="at least 12 characters"):
-        check_binding("0.0.0.0", "short")
+        check_binding("0.0.0.0", token)
 
 
 def test_every_request_needs_the_token(generated, serve):
@@ -57,6 +58,9 @@ def test_token_in_the_address_becomes_a_cookie(generated, serve):
     page = fetch(base + "/alerts?page=0", {"Cookie": cookie.split(";")[0]})
     assert page.status == 200 and "Deliveries" in page.body
     assert fetch(base + "/?token=wrong-token-123").status == 403
+    injected = fetch(base + f"/x%0d%0aSet-Cookie:%20evil=1?token={TOKEN}")
+    assert injected.status == 303 and "evil" not in injected.headers.get("Set-Cookie", "")
+    assert injected.headers["Location"] == "/x%0D%0ASet-Cookie%3A%20evil%3D1"
 
 
 def _cli(*args: str, config: str) -> subprocess.Popen:

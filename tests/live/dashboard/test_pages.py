@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
-from conftest import fetch
+from dashboard_client import fetch
 from generated_store import END, ENDPOINT, SCHEDULES
 
 from byom_monitor.io import storage
@@ -220,6 +220,21 @@ def test_alerts_page_lists_rules_and_deliveries(dashboard, generated):
     assert f"Deliveries ({total} attempts)" in page
     assert page.count(">delivered</span>") == min(delivered, 50)
     assert "Connection refused" in page
+
+
+def test_alerts_waiting_in_the_outbox_are_listed(own_store, serve):
+    with closing(sqlite3.connect(own_store.database)) as db, db:
+        db.execute("CREATE TABLE IF NOT EXISTS alert_outbox (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, "
+                   "schedule TEXT NOT NULL, scheduled_time TEXT NOT NULL, queued_at TEXT NOT "
+                   "NULL, state TEXT NOT NULL, document TEXT NOT NULL)")
+        db.executemany("INSERT INTO alert_outbox (rule, schedule, scheduled_time, queued_at, "
+                       "state, document) VALUES (?, 'data-quality-hourly', ?, ?, ?, '{}')",
+                       [("duration-drift", LAST, "2025-01-01T00:02:00", "delivering"),
+                        ("duration-drift", "2024-12-31T23:00:00+00:00", "x", "delivered")])
+    page = fetch(serve(own_store) + "/alerts").body
+    waiting = page[page.index("Waiting for delivery"):page.index("Deliveries (")]
+    assert "delivering" in waiting and "2025-01-01T00:02:00" in waiting
+    assert "delivered" not in waiting
 
 
 def test_endpoint_page_charts_operational_metrics(dashboard, generated):

@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = '''
-from conftest import shared_path
+from shared_files import shared_path
 
 def test_needs_a_missing_reference():
     shared_path("compat", "no-such-file.json")
@@ -18,7 +18,8 @@ def test_needs_nothing():
 
 def _run_probe(tmp_path, ci):
     """Run a probe test file with the project's conftest, outside the project's test paths."""
-    (tmp_path / "conftest.py").write_text((ROOT / "tests" / "conftest.py").read_text())
+    for name in ("conftest.py", "shared_files.py"):
+        (tmp_path / name).write_text((ROOT / "tests" / name).read_text())
     (tmp_path / "test_probe.py").write_text(PROBE)
     env = {"PATH": "/usr/bin:/bin", "CI": ci}
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

@@ -1,0 +1,44 @@
+"""Fixtures of the SageMaker-backend tests: AWS configuration files in a temporary folder,
+moto, and a config.ini with backend = sagemaker."""
+import boto3
+import pytest
+from moto import mock_aws
+
+from byom_monitor.io import storage
+from byom_monitor.io.config import Config
+
+
+@pytest.fixture
+def aws_home(tmp_path, monkeypatch):
+    """An AWS configuration with one profile 'monitor' (keys, region eu-west-1), and nothing
+    from the environment."""
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+                     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role lookups
+    (tmp_path / "aws-config").write_text("[profile monitor]\nregion = eu-west-1\n"
+                                         "[profile keyless]\nregion = eu-west-1\n")
+    (tmp_path / "aws-credentials").write_text(
+        "[monitor]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    with mock_aws():
+        boto3.Session(profile_name="monitor").client("s3").create_bucket(
+            Bucket="my-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        iam = boto3.Session(profile_name="monitor").client("iam")
+        iam.create_role(RoleName="SageMakerRole", AssumeRolePolicyDocument="{}")
+        iam.create_role(RoleName="MonitorRole", Path="/service-role/",
+                        AssumeRolePolicyDocument="{}")
+        yield tmp_path
+    storage.set_s3_client(None)
+
+
+@pytest.fixture
+def sagemaker_config(aws_home):
+    config = Config(aws_home / "config.ini")
+    for key, value in {"profilename": "monitor", "executionrole": "SageMakerRole",
+                       "bucket": "my-bucket"}.items():
+        config.set("aws-settings", key, value)
+    config.set("monitoring", "backend", "sagemaker")
+    return config
