@@ -48,10 +48,10 @@ REFERENCE = """
 import json, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
 import numpy as np, pandas as pd, shap
-from byom_monitor.clarify.predictor import ModelFolderPredictor
+from byom_monitor.clarify.models import load_model_folder
 warnings.simplefilter("ignore")
 arrays = np.load(sys.argv[2])
-predictor = ModelFolderPredictor(sys.argv[3])
+predictor = load_model_folder(sys.argv[3])
 columns = [str(c) for c in arrays["columns"]]
 def model(matrix):
     return predictor.predict(pd.DataFrame(matrix, columns=columns).astype("int64"))
@@ -88,13 +88,13 @@ def shap_figures(runs: int, reference_python: str | None) -> None:
     from shapley_oracle import exact_shapley
 
     from byom_monitor.clarify.analysis import _tree_shap
-    from byom_monitor.clarify.predictor import ModelFolderPredictor
+    from byom_monitor.clarify.models import load_model_folder
     from byom_monitor.engines.shap import kernel_shap
 
     frame = pd.concat([pd.read_csv(ROOT / "data" / f"{n}.csv")
                        for n in ("train", "validation", "test")],
                       ignore_index=True).drop(columns="credit_risk")
-    predictor = ModelFolderPredictor(ROOT / "models")
+    predictor = load_model_folder(ROOT / "models")
     baseline = frame.mode().iloc[[0]].to_numpy()
 
     def model(matrix):

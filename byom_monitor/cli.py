@@ -131,11 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from byom_monitor.live.alerts import AlertError
-    from byom_monitor.analyzer import AnalyzerFailed
+    from byom_monitor.errors import MonitorError
     from byom_monitor.io.config import Config, ConfigError
-    from byom_monitor.live.schedule import ScheduleError
-    from byom_monitor.example.workflow import StepFailed
 
     try:
         config = Config(args.config)
@@ -145,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (AlertError, AnalyzerFailed, ScheduleError, StepFailed, LookupError,
-            FileNotFoundError, ValueError) as exc:
+    except (MonitorError, LookupError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -218,11 +214,14 @@ def _serve(args: argparse.Namespace, config: Any) -> int:
 def _replay(args: argparse.Namespace, config: Any) -> int:
     import pandas as pd
 
-    from byom_monitor.example.model import CreditRiskModel
+    from byom_monitor.clarify.models import load_model_folder
+    from byom_monitor.io.config import ConfigError
     from byom_monitor.live.replay import replay
 
     frame = pd.read_csv(args.data)
-    features = CreditRiskModel.load(config.model_dir).features
+    features = getattr(load_model_folder(config.model_dir), "features", None)
+    if not features:
+        raise ConfigError(f"{config.model_dir}: metadata.json names no 'features' to replay")
     start = args.start or datetime.now(timezone.utc)
     print(f"replaying {len(frame)} rows to {args.url} ...", file=sys.stderr)
     report = replay(args.url, frame, features, start=start,

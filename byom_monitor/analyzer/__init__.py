@@ -2,21 +2,21 @@
 container-compatible."""
 
 from byom_monitor.analyzer.api import (
-    AnalyzerFailed,
     Baseline,
     CheckResult,
     Constraints,
     ModelQualityStatistics,
+    Result,
     Statistics,
     Violations,
+    baseline_data_quality,
+    baseline_model_quality,
     check_data_quality,
     check_model_quality,
-    suggest_baseline,
-    suggest_model_quality_baseline,
 )
-from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.analyzer.contract import run_job
+from byom_monitor.analyzer.outcome import Outcome
 
-__all__ = ["AnalyzerFailed", "Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Statistics", "Violations",
-           "check_data_quality", "check_model_quality", "run_job", "suggest_baseline",
-           "suggest_model_quality_baseline"]
+__all__ = ["Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Result",
+           "Statistics", "Violations", "baseline_data_quality", "baseline_model_quality",
+           "check_data_quality", "check_model_quality", "run_job"]

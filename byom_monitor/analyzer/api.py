@@ -1,13 +1,15 @@
 """Python API over the analyzer, for notebooks and scripts.
 
->>> baseline = suggest_baseline(train_df, "results/baselines/data-quality")
->>> baseline.statistics.to_df()
+>>> baseline = baseline_data_quality(train_df, "results/baselines/data-quality")
+>>> baseline.to_df()
 >>> result = check_data_quality("results/datasets/default/data-quality.csv", baseline,
 ...                             "results/checks/data-quality")
->>> result.status, result.violations.to_df()
+>>> result.status, result.to_df(), result.plot()
 
-Both run the same job as ``python -m byom_monitor.analyzer`` (a DataFrame is written to a
-temporary CSV first), and return the written files as objects.
+Each runs the same job as ``python -m byom_monitor.analyzer`` (a DataFrame is written to a
+temporary CSV first), and returns the written files as objects. Every result offers ``to_df()``
+(its main table) and ``plot(ax=None)`` (a matplotlib bar chart on ``ax`` or a new Axes, which it
+returns; the backend is the caller's).
 """
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ from typing import Any
 
 import pandas as pd
 
-from byom_monitor.io import storage
-from byom_monitor.io.formats import load_json
-from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.analyzer.contract import run_job
 from byom_monitor.analyzer.model_quality import Attributes, evaluation_from_frame, textbook_r2
+from byom_monitor.analyzer.outcome import Outcome
+from byom_monitor.errors import JobFailed
+from byom_monitor.io import storage
+from byom_monitor.io.formats import load_json
 
 CSV_WITH_HEADER = {"csv": {"header": True, "output_columns_position": "START"}}
 
@@ -36,11 +39,32 @@ class Document:
         self.location = location
 
     @classmethod
-    def from_uri(cls, location: str) -> "Document":
+    def from_uri(cls, location: str) -> Document:
         return cls(load_json(location), location)
 
 
+def bar_chart(labels: list[str], values: list[float], title: str, ax: Any = None,
+              highlight: set[str] | None = None) -> Any:
+    """Horizontal bars, ``highlight`` ones in red, on ``ax`` (a new Axes when None)."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.subplots(figsize=(6, 0.25 * len(labels) + 1.2))[1]
+    colors = ["tab:red" if name in (highlight or set()) else "tab:blue" for name in labels]
+    ax.barh(labels, values, color=colors)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    return ax
+
+
 class Statistics(Document):
+    def plot(self, ax: Any = None, highlight: set[str] | None = None) -> Any:
+        """Completeness per feature (share of rows with a value); violated features in red."""
+        frame = self.to_df()
+        rows = (frame["num_present"] + frame["num_missing"]).where(lambda n: n > 0)
+        return bar_chart(frame["name"].tolist(), (frame["num_present"] / rows).fillna(0).tolist(),
+                         "completeness per feature", ax, highlight)
+
     def to_df(self) -> pd.DataFrame:
         """One row per feature: type, counts, moments, distinct count."""
         rows = []
@@ -92,6 +116,12 @@ class ModelQualityStatistics(Document):
                          "standard_deviation": float("nan")})
         return pd.DataFrame(rows)
 
+    def plot(self, ax: Any = None, highlight: set[str] | None = None) -> Any:
+        """The scalar metrics; violated ones in red."""
+        frame = self.to_df()
+        return bar_chart(frame["metric"].tolist(), frame["value"].astype(float).tolist(),
+                         "model quality metrics", ax, highlight)
+
     def confusion_matrix(self) -> pd.DataFrame:
         """Rows: actual class; columns: predicted class."""
         return pd.DataFrame(self.metrics["confusion_matrix"]).T
@@ -104,20 +134,26 @@ class Baseline:
     statistics: Statistics | ModelQualityStatistics
     constraints: Constraints | Document
 
+    def to_df(self) -> pd.DataFrame:
+        """The baseline's statistics, one row per feature (or metric)."""
+        return self.statistics.to_df()
+
+    def plot(self, ax: Any = None) -> Any:
+        return self.statistics.plot(ax)
+
     @classmethod
-    def from_folder(cls, folder: str, *, model_quality: bool = False) -> "Baseline":
+    def from_folder(cls, folder: str, *, model_quality: bool = False) -> Baseline:
         statistics = ModelQualityStatistics if model_quality else Statistics
         constraints = Document if model_quality else Constraints
         return cls(statistics.from_uri(storage.join(folder, "statistics.json")),
                    constraints.from_uri(storage.join(folder, "constraints.json")))
 
 
-@dataclass
-class CheckResult:
-    """How a check ended, the statistics of the checked data, and the violations."""
+class Result:
+    """What every check returns: how the job ended (``outcome``, the package's one status
+    type), the violations file, ``to_df()`` and ``plot()``."""
 
     outcome: Outcome
-    statistics: Statistics | ModelQualityStatistics
     violations: Violations
 
     @property
@@ -128,12 +164,32 @@ class CheckResult:
     def violation_list(self) -> list[dict[str, Any]]:
         return self.violations.body_dict.get("violations", [])
 
+    def violations_df(self) -> pd.DataFrame:
+        return self.violations.to_df()
 
-class AnalyzerFailed(RuntimeError):
-    """The job ended ``Failed``; the message says why."""
+    def violated_names(self) -> set[str]:
+        """The features or metrics the violations name."""
+        return {v.get("feature_name") or v.get("metric_name") for v in self.violation_list}
 
 
-def suggest_baseline(data: pd.DataFrame | str, output_path: str, *,
+@dataclass
+class CheckResult(Result):
+    """A data- or model-quality check: the statistics of the checked data and the violations."""
+
+    outcome: Outcome
+    statistics: Statistics | ModelQualityStatistics
+    violations: Violations
+
+    def to_df(self) -> pd.DataFrame:
+        """One row per violation."""
+        return self.violations_df()
+
+    def plot(self, ax: Any = None) -> Any:
+        """The checked data's statistics, the violated features or metrics in red."""
+        return self.statistics.plot(ax, highlight=self.violated_names())
+
+
+def baseline_data_quality(data: pd.DataFrame | str, output_path: str, *,
                      dataset_format: dict[str, Any] | None = None,
                      categorical_drift_method: str = "LInfinity") -> Baseline:
     """Profile ``data`` (a DataFrame, or a dataset file / folder / S3 URI) and write
@@ -177,17 +233,16 @@ def _run(data: pd.DataFrame | str, output_path: str, dataset_format: dict[str, A
                "publish_cloudwatch_metrics": "Disabled", **extra_env}
         outcome = run_job(env, message_file=None)
     if not outcome.ok:
-        raise AnalyzerFailed(outcome.message)
+        raise JobFailed(outcome.message, outcome)
     return outcome
 
 
-def suggest_model_quality_baseline(data: pd.DataFrame | str, output_path: str, *,
-                                   problem_type: str, ground_truth_attribute: str,
-                                   inference_attribute: str | None = None,
-                                   probability_attribute: str | None = None,
-                                   probability_threshold_attribute: float | None = None,
-                                   dataset_format: dict[str, Any] | None = None
-                                   ) -> Baseline:
+def baseline_model_quality(data: pd.DataFrame | str, output_path: str, *,
+                           problem_type: str, ground_truth_attribute: str,
+                           inference_attribute: str | None = None,
+                           probability_attribute: str | None = None,
+                           probability_threshold_attribute: float | None = None,
+                           dataset_format: dict[str, Any] | None = None) -> Baseline:
     """Metrics of a labelled dataset with predictions (statistics.json) and suggested
     constraints (constraints.json), written to ``output_path``."""
     env = _model_quality_env(problem_type, ground_truth_attribute, inference_attribute,

@@ -15,28 +15,31 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
-from byom_monitor.io import storage
-from byom_monitor.io.datasets import DatasetError, DatasetFormat, parse_time, read_chunks
-from byom_monitor.io.formats import FormatError, dumps_jackson, load_json
-from byom_monitor.analyzer.outcome import MESSAGE_FILE, Outcome, run_guarded
-from byom_monitor.io.staged_output import PublishError, StagedOutput
 from byom_monitor.analyzer import data_quality as dq
 from byom_monitor.analyzer import model_quality as mq
 from byom_monitor.analyzer.ground_truth import GROUND_TRUTH_COLUMN, merge, parse_duration
 from byom_monitor.analyzer.inputs import load_script, profile_dataset
+from byom_monitor.analyzer.outcome import MESSAGE_FILE, Outcome, run_guarded
+from byom_monitor.errors import InputError
+from byom_monitor.io import storage
+from byom_monitor.io.config import ConfigError
+from byom_monitor.io.datasets import DatasetError, DatasetFormat, parse_time, read_chunks
+from byom_monitor.io.formats import FormatError, dumps_jackson, load_json
+from byom_monitor.io.staged_output import PublishError, StagedOutput
 
 METRICS_DIR = "/opt/ml/output/metrics/cloudwatch"
 logger = logging.getLogger("byom_monitor.analyzer")
 
 
-class JobError(ValueError):
+class JobError(InputError):
     """A problem with the job's inputs: it ends as ``Failed: <message>``."""
 
 
@@ -62,7 +65,7 @@ class JobSpec:
     ground_truth_source: str | None = None
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str]) -> "JobSpec":
+    def from_environment(cls, env: Mapping[str, str]) -> JobSpec:
         def value(name: str) -> str | None:
             text = env.get(name)
             return text.strip() if text and text.strip() else None
@@ -84,15 +87,17 @@ class JobSpec:
                                f"got {threshold!r}") from None
             try:
                 attributes = mq.Attributes(
-                    problem_type=value("problem_type") or "", ground_truth=value("ground_truth_attribute"),
+                    problem_type=value("problem_type") or "",
+                    ground_truth=value("ground_truth_attribute"),
                     inference=value("inference_attribute"),
                     probability=value("probability_attribute"), probability_threshold=cut)
-            except DatasetError as exc:
+            except (DatasetError, ConfigError) as exc:
                 raise JobError(str(exc)) from exc
-        method = value("categorical_drift_method") or "LInfinity"
-        if method not in dq.DRIFT_METHODS:
-            raise JobError(f"categorical_drift_method must be one of {dq.DRIFT_METHODS}, "
-                           f"got {method!r}")
+        try:
+            method = dq.checked_drift_method(value("categorical_drift_method") or "LInfinity",
+                                             "environment variable")
+        except FormatError as exc:
+            raise JobError(str(exc)) from exc
         publish = (value("publish_cloudwatch_metrics") or "Disabled")
         if publish not in (dq.ENABLED, dq.DISABLED):
             raise JobError(f"publish_cloudwatch_metrics must be Enabled or Disabled, "
@@ -109,7 +114,8 @@ class JobSpec:
         start, end = _time(value("start_time"), "start_time"), _time(value("end_time"), "end_time")
         try:
             if value("start_time_offset"):
-                start = start and start + parse_duration(value("start_time_offset"), "start_time_offset")
+                offset = parse_duration(value("start_time_offset"), "start_time_offset")
+                start = start and start + offset
             if value("end_time_offset"):
                 end = end and end + parse_duration(value("end_time_offset"), "end_time_offset")
         except DatasetError as exc:

@@ -7,14 +7,15 @@ confirmed text and use the spec's recommended templates in the same style (marke
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from byom_monitor.engines import datatypes as dt
 from byom_monitor.engines.drift import categorical_linf, chi_squared_p_value, numerical_distance
-from byom_monitor.io.formats import FormatError, java_double, require
 from byom_monitor.engines.kll import DEFAULT_C, DEFAULT_K, KLLSketch
 from byom_monitor.engines.profile import ColumnState, DatasetProfile
+from byom_monitor.io.formats import FormatError, java_double, require
 
 DRIFT_METHODS = ("LInfinity", "ChiSquared")
 COMPARISON_METHODS = ("Robust", "Simple")
@@ -60,14 +61,20 @@ def _feature_statistics(state: ColumnState) -> dict[str, Any]:
     return {"name": state.name, "inferred_type": kind, "string_statistics": strings}
 
 
+def checked_drift_method(method: str, source: str) -> str:
+    """``method`` if it is one of :data:`DRIFT_METHODS`; FormatError naming ``source``."""
+    if method not in DRIFT_METHODS:
+        raise FormatError(f"{source}: categorical_drift_method must be one of "
+                          f"{DRIFT_METHODS}, got {method!r}")
+    return method
+
+
 # -- constraints.json -----------------------------------------------------------------------------
 def suggest_constraints(profile: DatasetProfile,
                         categorical_drift_method: str = "LInfinity") -> dict[str, Any]:
     """Suggested constraints (Deequ rules, spec B.2): completeness as observed, non-negativity
     for numeric columns with min >= 0, domains for low-cardinality String columns."""
-    if categorical_drift_method not in DRIFT_METHODS:
-        raise ValueError(f"categorical_drift_method must be one of {DRIFT_METHODS}, "
-                         f"got {categorical_drift_method!r}")
+    checked_drift_method(categorical_drift_method, "suggest_constraints")
     features = []
     for state in profile.columns.values():
         kind = state.inferred_type
@@ -222,7 +229,7 @@ def _percent(share: float) -> str:
 
 
 def _constraint_violations(feature: dict[str, Any], state: ColumnState, completeness: float,
-                           config: "MonitoringConfig") -> list[Violation]:
+                           config: MonitoringConfig) -> list[Violation]:
     name, expected_type = feature["name"], feature.get("inferred_type")
     found: list[Violation] = []
     if expected_type in (dt.INTEGRAL, dt.FRACTIONAL, dt.STRING) and state.present:
@@ -266,7 +273,7 @@ def _type_match_share(state: ColumnState, expected: str) -> float:
     return matching / state.present
 
 
-def _drift_violation(baseline: dict[str, Any], state: ColumnState, config: "MonitoringConfig",
+def _drift_violation(baseline: dict[str, Any], state: ColumnState, config: MonitoringConfig,
                      source: str) -> tuple[float, Violation | None] | None:
     name, kind = baseline.get("name"), baseline.get("inferred_type")
     current_kind = state.inferred_type
@@ -335,7 +342,7 @@ class MonitoringConfig:
     categorical_method: str
 
     @classmethod
-    def read(cls, constraints: dict[str, Any], source: str) -> "MonitoringConfig":
+    def read(cls, constraints: dict[str, Any], source: str) -> MonitoringConfig:
         config = constraints.get("monitoring_config") or {}
         distribution = config.get("distribution_constraints") or {}
         # tolerated old spellings (spec B.2): enable_comparisons, comparion_method
@@ -348,10 +355,8 @@ class MonitoringConfig:
         if method not in COMPARISON_METHODS:
             raise FormatError(f"{source}: comparison_method must be one of "
                               f"{COMPARISON_METHODS}, got {method!r}")
-        categorical = distribution.get("categorical_drift_method", "LInfinity")
-        if categorical not in DRIFT_METHODS:
-            raise FormatError(f"{source}: categorical_drift_method must be one of "
-                              f"{DRIFT_METHODS}, got {categorical!r}")
+        categorical = checked_drift_method(
+            distribution.get("categorical_drift_method", "LInfinity"), source)
         threshold = _number(distribution, "comparison_threshold", 0.1, source)
         return cls(
             evaluate_constraints=config.get("evaluate_constraints", ENABLED) != DISABLED,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from byom_monitor.engines import model_metrics as mm
+from byom_monitor.io.config import ConfigError
 from byom_monitor.io.datasets import DatasetError
 from byom_monitor.io.formats import FormatError, java_double, plain_value, require
 
@@ -63,12 +64,12 @@ class Attributes:
 
     def __post_init__(self) -> None:
         if self.problem_type not in mm.PROBLEM_TYPES:
-            raise DatasetError(f"problem_type must be one of {mm.PROBLEM_TYPES}, "
-                               f"got {self.problem_type!r}")
+            raise ConfigError(f"problem_type must be one of {mm.PROBLEM_TYPES}, "
+                              f"got {self.problem_type!r}")
         if self.inference is None and (self.problem_type != mm.BINARY or self.probability is None):
-            raise DatasetError("inference_attribute is not set (for BinaryClassification a "
-                               "probability_attribute with probability_threshold_attribute "
-                               "will do)")
+            raise ConfigError("inference_attribute is not set (for BinaryClassification a "
+                              "probability_attribute with probability_threshold_attribute "
+                              "will do)")
 
 
 @dataclass
@@ -188,8 +189,9 @@ def compute_metrics(evaluation: Evaluation, seed: int = 0) -> dict[str, Any]:
         return mm.with_standard_deviation(regression, evaluation.rows, seed)
     if evaluation.problem_type == mm.BINARY:
         binary = mm.BinaryEvaluation(evaluation.labels, evaluation.predictions, evaluation.scores)
-        block: dict[str, Any] = {"confusion_matrix": binary.confusion_matrix(),
-                                 **mm.with_standard_deviation(binary.metrics, evaluation.rows, seed)}
+        block: dict[str, Any] = {
+            "confusion_matrix": binary.confusion_matrix(),
+            **mm.with_standard_deviation(binary.metrics, evaluation.rows, seed)}
         if evaluation.scores is not None:
             block.update(binary.curves())
         return {key: block[key] for key in BINARY_ORDER if key in block}

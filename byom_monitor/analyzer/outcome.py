@@ -16,7 +16,8 @@ logger = logging.getLogger("byom_monitor")
 
 @dataclass
 class Outcome:
-    """``status`` is Completed, CompletedWithViolations or Failed; ``message`` the status line."""
+    """How any job ends, the package's one status type: ``status`` is Completed,
+    CompletedWithViolations or Failed; ``message`` the status line."""
 
     status: str
     message: str

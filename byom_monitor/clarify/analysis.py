@@ -17,12 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from byom_monitor.engines import bias_metrics as bm
-from byom_monitor.io import storage
-from byom_monitor.io.datasets import data_files
-from byom_monitor.io.staged_output import StagedOutput
-from byom_monitor.example.model import CreditRiskModel
-from byom_monitor.engines.shap import ShapResult, kernel_shap, tree_shap
 from byom_monitor.clarify.config import (
     AnalysisConfig,
     ClarifyError,
@@ -32,6 +26,11 @@ from byom_monitor.clarify.config import (
     positive_mask,
 )
 from byom_monitor.clarify.predictor import Predictor
+from byom_monitor.engines import bias_metrics as bm
+from byom_monitor.engines.shap import ShapResult, kernel_shap, tree_shap
+from byom_monitor.io import storage
+from byom_monitor.io.datasets import data_files
+from byom_monitor.io.staged_output import StagedOutput
 
 COUNT = "__rows__"
 
@@ -250,20 +249,16 @@ def _kernel_shap(predictor: Predictor, unique: pd.DataFrame, weights: np.ndarray
 
 
 def _tree_shap(predictor: Predictor, unique: pd.DataFrame) -> ShapResult:
-    """Exact tree SHAP of the model folder's booster, in log-odds (``use_logit`` is implied)."""
-    model = getattr(predictor, "model", None)
-    if not isinstance(model, CreditRiskModel):
-        raise ClarifyError(f"methods.shap.algorithm 'tree' needs a model folder with an XGBoost "
-                           f"model as predictor; {getattr(predictor, 'name', predictor)!r} is not "
-                           f"one (use algorithm 'kernel')")
-    try:
-        encoded = model.transform(unique)
-    except ValueError as exc:
-        raise ClarifyError(f"model {predictor.name}: {exc}") from exc
+    """Exact tree SHAP of an XGBoost booster predictor, in log-odds (``use_logit`` is implied)."""
+    inputs = getattr(predictor, "tree_inputs", None)
+    if inputs is None:
+        raise ClarifyError(f"methods.shap.algorithm 'tree' needs an XGBoost booster as predictor "
+                           f"(a BoosterPredictor, or a model folder with xgboost-model.json); "
+                           f"{getattr(predictor, 'name', predictor)!r} is not one (use "
+                           f"algorithm 'kernel')")
+    booster, encoded, sources = inputs(unique)
     # explained columns the model does not use get 0, as exact Shapley values do
-    position = np.array([unique.columns.get_loc(name) for name in model.features])
-    return tree_shap(model.booster, encoded, position[model.encoder.source_columns],
-                     unique.shape[1])
+    return tree_shap(booster, encoded, sources, unique.shape[1])
 
 
 def _shap_baseline(baseline: Any, unique: pd.DataFrame, weights: np.ndarray,

@@ -10,13 +10,14 @@ import pandas as pd
 
 from byom_monitor.engines.bias_metrics import POST_TRAINING, PRE_TRAINING
 from byom_monitor.engines.shap import AGGREGATIONS, ALGORITHMS
+from byom_monitor.errors import InputError
 
 DATASET_TYPES = ("text/csv", "application/jsonlines")
 #: smclarify: an integer column with at least this share of distinct values is continuous.
 UNIQUENESS_THRESHOLD = 0.05
 
 
-class ClarifyError(ValueError):
+class ClarifyError(InputError):
     """A problem with the job's config, data or predictor: the run ends ``Failed``."""
 
 
@@ -62,7 +63,7 @@ class AnalysisConfig:
 
     @classmethod
     def from_dict(cls, document: dict[str, Any], source: str = "analysis_config.json"
-                  ) -> "AnalysisConfig":
+                  ) -> AnalysisConfig:
         def need(key: str) -> Any:
             if document.get(key) in (None, "", []):
                 raise ClarifyError(f"{source}: missing required key '{key}'")

@@ -10,10 +10,13 @@ which becomes ``"value": null`` plus ``"error"`` in analysis.json.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
+
+from byom_monitor.engines.guards import numbers
+from byom_monitor.errors import InputError
 
 DESCRIPTIONS = {
     "CI": "Class Imbalance (CI)",
@@ -44,7 +47,7 @@ POST_TRAINING = sorted(["DPPL", "DI", "DCA", "DCR", "RD", "SD", "DAR", "DRR", "A
 INFINITY = math.inf
 
 
-class MetricError(ValueError):
+class MetricError(InputError):
     """A metric that cannot be computed on this data (its analysis.json entry gets ``error``)."""
 
 
@@ -64,6 +67,16 @@ class BiasData:
     predicted: np.ndarray | None = None  # bool: positive predicted label
     group: np.ndarray | None = None      # group variable (CDDL / CDDPL)
     features: np.ndarray | None = None   # numeric matrix of the other columns (FT)
+
+    def __post_init__(self) -> None:
+        weights = numbers(self.weights, "bias weights", allow_empty=True)
+        if (weights < 0).any():
+            raise InputError("bias weights: negative weight(s)")
+        for name, column in (("facet", self.facet), ("label", self.label),
+                             ("predicted", self.predicted), ("group", self.group)):
+            if column is not None and len(column) != len(weights):
+                raise InputError(f"bias data: {name} has {len(column)} rows, weights "
+                                 f"{len(weights)}")
 
     def count(self, mask: np.ndarray) -> float:
         return float(self.weights[mask].sum())
@@ -124,8 +137,10 @@ def dpl(data: BiasData) -> float:
 def _label_distributions(data: BiasData) -> tuple[np.ndarray, np.ndarray]:
     """P_a and P_d over label values present in both groups (smclarify's aligned non-zero)."""
     n_a, n_d = data.sizes()
-    p_a = np.array([data.count(~data.facet & ~data.label), data.count(~data.facet & data.label)]) / n_a
-    p_d = np.array([data.count(data.facet & ~data.label), data.count(data.facet & data.label)]) / n_d
+    p_a = np.array([data.count(~data.facet & ~data.label),
+                    data.count(~data.facet & data.label)]) / n_a
+    p_d = np.array([data.count(data.facet & ~data.label),
+                    data.count(data.facet & data.label)]) / n_d
     both = (p_a > 0) & (p_d > 0)
     if not both.any():
         raise MetricError("No instance of common facet found, dataset may be too small")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
+from byom_monitor.engines.guards import numbers
 from byom_monitor.engines.kll import KLLSketch
+from byom_monitor.errors import InputError
 
 #: c(alpha) of the two-sample Kolmogorov-Smirnov critical value for alpha ~ 0.003 (Deequ).
 KS_CRITICAL = 1.8
@@ -31,8 +33,9 @@ def numerical_distance(baseline: KLLSketch, current: KLLSketch, method: str = "R
 
 
 def categorical_linf(baseline: Mapping[str, float], current: Mapping[str, float]) -> float:
-    """Largest difference of category shares (PMFs, not CDFs) over the union of categories."""
-    n, m = sum(baseline.values()), sum(current.values())
+    """Largest difference of category shares (PMFs, not CDFs) over the union of categories;
+    NaN when either side has no values (there is nothing to compare)."""
+    n, m = _total(baseline, "baseline counts"), _total(current, "current counts")
     if n == 0 or m == 0:
         return math.nan
     keys = set(baseline) | set(current)
@@ -60,6 +63,14 @@ def chi_squared_p_value(baseline: Mapping[str, float], current: Mapping[str, flo
     return chi2_survival(statistic, expected.size - 1)
 
 
+def _total(counts: Mapping[str, float], name: str) -> float:
+    """The sum of category counts; InputError for a NaN, infinite or negative count."""
+    values = numbers(list(counts.values()), name, allow_empty=True)
+    if (values < 0).any():
+        raise InputError(f"{name}: negative count(s)")
+    return float(values.sum())
+
+
 def chi2_survival(x: float, dof: int) -> float:
     """P(X >= x) for a chi-squared variable with ``dof`` degrees of freedom (closed form)."""
     if x <= 0:
@@ -69,7 +80,8 @@ def chi2_survival(x: float, dof: int) -> float:
         terms = [i * math.log(half) - math.lgamma(i + 1) for i in range(dof // 2)]
         tail = 0.0
     else:
-        terms = [(i - 0.5) * math.log(half) - math.lgamma(i + 0.5) for i in range(1, (dof + 1) // 2)]
+        terms = [(i - 0.5) * math.log(half) - math.lgamma(i + 0.5)
+                 for i in range(1, (dof + 1) // 2)]
         tail = math.erfc(math.sqrt(half))
     return min(1.0, tail + sum(math.exp(t - half) for t in terms))
 
@@ -79,7 +91,8 @@ def _regroup(observed: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np
     observed, expected = list(observed), list(expected)
     while len(expected) >= 2:
         small = sum(e < 5 for e in expected)
-        valid = all(e >= 10 for e in expected) if len(expected) == 2 else small <= 0.2 * len(expected)
+        valid = (all(e >= 10 for e in expected) if len(expected) == 2
+                 else small <= 0.2 * len(expected))
         if valid:
             break
         order = np.argsort(expected)

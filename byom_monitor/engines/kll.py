@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from byom_monitor.engines.guards import numbers
+
 DEFAULT_K = 2048
 DEFAULT_C = 0.64
 NUM_BUCKETS = 10
@@ -53,23 +55,26 @@ class KLLSketch:
         self.k = int(k)
         self.c = float(c)
         self._levels: list[_Level] = [_Level()]
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None  # cached (items, cumulative weight)
+        # cached (items, cumulative weight)
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- building ---------------------------------------------------------------------------
     def capacity(self, height: int) -> int:
         return 2 * (math.ceil(self.k * self.c ** height / 2) + 1)
 
     def update(self, values: np.ndarray) -> None:
-        """Add values (NaN must be removed by the caller), in order."""
-        values = np.asarray(values, dtype=np.float64).ravel()
+        """Add values, in order; InputError for NaN (the caller removes missing values) or
+        values that are not numbers."""
+        values = numbers(values, "KLL sketch update", allow_empty=True, allow_infinite=True).ravel()
         if values.size == 0:
             return
         level0 = self._levels[0]
-        level0.items = np.concatenate([level0.items, values]) if level0.items.size else values.copy()
+        level0.items = (np.concatenate([level0.items, values]) if level0.items.size
+                        else values.copy())
         self._sorted = None
         self._condense(strict=True)
 
-    def merge(self, other: "KLLSketch") -> "KLLSketch":
+    def merge(self, other: KLLSketch) -> KLLSketch:
         """Fold ``other`` into this sketch (in place) and return it."""
         if (other.k, other.c) != (self.k, self.c):
             raise ValueError(f"cannot merge KLL sketches with parameters {(self.k, self.c)} and "
@@ -163,7 +168,8 @@ class KLLSketch:
 
     @classmethod
     def from_data(cls, data: list[list[float]], k: int = DEFAULT_K,
-                  c: float = DEFAULT_C) -> "KLLSketch":
+                  c: float = DEFAULT_C) -> KLLSketch:
         sketch = cls(k, c)
-        sketch._levels = [_Level(np.asarray(items, dtype=np.float64)) for items in data] or [_Level()]
+        sketch._levels = ([_Level(np.asarray(items, dtype=np.float64)) for items in data]
+                          or [_Level()])
         return sketch

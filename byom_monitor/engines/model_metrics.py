@@ -12,9 +12,12 @@ the precision-recall curve starting at (0, first precision), as Spark computes i
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
+
+from byom_monitor.engines.guards import not_empty, numbers
+from byom_monitor.errors import InputError
 
 MIN_ROWS_FOR_STD = 200
 SUBSAMPLES = 5
@@ -85,9 +88,11 @@ class BinaryEvaluation:
 
     def __init__(self, labels: np.ndarray, predictions: np.ndarray,
                  scores: np.ndarray | None = None) -> None:
-        self.labels = np.asarray(labels, dtype=np.int8)
-        self.predictions = np.asarray(predictions, dtype=np.int8)
-        self.scores = None if scores is None else np.asarray(scores, dtype=np.float64)
+        self.labels = numbers(labels, "labels").astype(np.int8)
+        self.predictions = numbers(predictions, "predictions").astype(np.int8)
+        if len(self.labels) != len(self.predictions):
+            raise InputError(f"{len(self.labels)} labels but {len(self.predictions)} predictions")
+        self.scores = None if scores is None else numbers(scores, "scores")
         if self.scores is not None:
             self._order = np.argsort(-self.scores, kind="stable")
             self._sorted_scores = self.scores[self._order]
@@ -102,7 +107,8 @@ class BinaryEvaluation:
         if self.scores is not None:
             scores, ordered = self._sorted(mask)
             fpr, tpr, precision, recall = _curve(scores, ordered)
-            result["auc"] = float(np.trapezoid(tpr, fpr)) if fpr[-1] > 0 and tpr[-1] > 0 else math.nan
+            result["auc"] = (float(np.trapezoid(tpr, fpr)) if fpr[-1] > 0 and tpr[-1] > 0
+                             else math.nan)
             result["au_prc"] = _au_prc(precision, recall)
         return result
 
@@ -117,7 +123,8 @@ class BinaryEvaluation:
         keep = np.unique(np.linspace(0, fpr.size - 1, min(CURVE_POINTS, fpr.size)).astype(int))
         return {
             "receiver_operating_characteristic_curve": {
-                "false_positive_rates": fpr[keep].tolist(), "true_positive_rates": tpr[keep].tolist()},
+                "false_positive_rates": fpr[keep].tolist(),
+                "true_positive_rates": tpr[keep].tolist()},
             "precision_recall_curve": {
                 "precisions": precision[keep[1:] - 1].tolist() if keep.size > 1 else [],
                 "recalls": recall[keep[1:] - 1].tolist() if keep.size > 1 else []},
@@ -154,6 +161,9 @@ class MulticlassEvaluation:
     """Class labels as strings; weights are the actual-class supports."""
 
     def __init__(self, labels: np.ndarray, predictions: np.ndarray) -> None:
+        not_empty(labels, "labels")
+        if len(labels) != len(predictions):
+            raise InputError(f"{len(labels)} labels but {len(predictions)} predictions")
         self.classes, codes = np.unique(np.concatenate([labels, predictions]), return_inverse=True)
         self.actual, self.predicted = codes[: len(labels)], codes[len(labels):]
 
@@ -209,6 +219,9 @@ def regression_metrics(labels: np.ndarray, predictions: np.ndarray) -> Metrics:
     an online summary, spec J): sums in row order (``cumsum`` adds left to right), mse from
     the squared L2 norm, and r2 with the total sum of squares taken over the *predictions*.
     ``r2_textbook`` (over the labels) is returned too but not written to statistics.json."""
+    labels, predictions = numbers(labels, "labels"), numbers(predictions, "predictions")
+    if labels.size != predictions.size:
+        raise InputError(f"{labels.size} labels but {predictions.size} predictions")
     errors = labels - predictions
     n = errors.size
     l1 = float(np.cumsum(np.abs(errors))[-1])

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+
+from byom_monitor.engines.guards import numbers
 
 Model = Callable[[np.ndarray], np.ndarray]
 AGGREGATIONS = ("mean_abs", "median", "mean_sq")
@@ -145,6 +148,9 @@ def kernel_shap(model: Model, rows: np.ndarray, baseline: np.ndarray, *, num_sam
     """
     rows = np.asarray(rows, dtype=object if rows.dtype == object else float)
     baseline = np.atleast_2d(np.asarray(baseline, dtype=rows.dtype))
+    if rows.dtype != object:  # numbers: a NaN would spread to every value of its row
+        numbers(rows, "Kernel SHAP rows", allow_empty=True)
+        numbers(baseline, "Kernel SHAP baseline")
     n, m = rows.shape
     if m < 2:
         raise ValueError("Kernel SHAP needs at least two features")

@@ -31,11 +31,14 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import OneHotEncoder
 
+from byom_monitor.clarify.models import (
+    BOOSTER_FILE,
+    METADATA_FILE,
+    PREPROCESSOR_FILE,
+    OneHotMatrix,
+)
 from byom_monitor.io import storage
 
-PREPROCESSOR_FILE = "preprocessor.joblib"
-BOOSTER_FILE = "xgboost-model.json"
-METADATA_FILE = "metadata.json"
 PROBABILITY_COLUMN = "prediction_probability"
 PREDICTION_COLUMN = "prediction"
 
@@ -84,9 +87,9 @@ class CreditRiskModel:
         return self.encoder.encode(_feature_frame(frame, self.features).to_numpy(dtype=float))
 
     @functools.cached_property
-    def encoder(self) -> "_OneHotMatrix":
+    def encoder(self) -> OneHotMatrix:
         """The fitted preprocessor as numpy operations (built once per model)."""
-        return _OneHotMatrix.from_preprocessor(self.preprocessor, self.features)
+        return OneHotMatrix.from_preprocessor(self.preprocessor, self.features)
 
     def predict(self, frame: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:
         """A copy of ``frame`` with ``prediction_probability`` and ``prediction`` appended.
@@ -112,7 +115,7 @@ class CreditRiskModel:
         storage.write_text(folder / METADATA_FILE, json.dumps(self.metadata, indent=2) + "\n")
 
     @classmethod
-    def load(cls, folder: str | os.PathLike) -> "CreditRiskModel":
+    def load(cls, folder: str | os.PathLike) -> CreditRiskModel:
         folder = Path(folder)
         missing = [n for n in (PREPROCESSOR_FILE, BOOSTER_FILE, METADATA_FILE)
                    if not (folder / n).exists()]
@@ -128,41 +131,6 @@ class CreditRiskModel:
     def _encoded_names(self) -> list[str]:
         return [str(n) for n in self.preprocessor.get_feature_names_out()]
 
-
-@dataclass
-class _OneHotMatrix:
-    """The fitted ColumnTransformer as numpy operations on a float matrix (one-hot columns
-    first, unknown codes all zeros, then the numeric columns): the same output as
-    ``preprocessor.transform`` (a test checks it) without its per-call overhead, which dominates
-    when a server scores one row per request."""
-
-    categorical_index: list[int]
-    categories: list[np.ndarray]
-    numeric_index: list[int]
-
-    @classmethod
-    def from_preprocessor(cls, preprocessor: ColumnTransformer,
-                          features: list[str]) -> "_OneHotMatrix":
-        position = {name: i for i, name in enumerate(features)}
-        onehot_columns = preprocessor.transformers_[0][2]
-        numeric_columns = preprocessor.transformers_[1][2]
-        encoder = preprocessor.named_transformers_["onehot"]
-        return cls([position[c] for c in onehot_columns],
-                   [np.asarray(c, dtype=float) for c in encoder.categories_],
-                   [position[c] for c in numeric_columns])
-
-    @property
-    def source_columns(self) -> np.ndarray:
-        """For every encoded column, the index of the feature it encodes."""
-        return np.array([j for j, categories in zip(self.categorical_index, self.categories)
-                         for _ in categories] + list(self.numeric_index), dtype=np.int64)
-
-    def encode(self, values: np.ndarray) -> np.ndarray:
-        values = np.atleast_2d(np.asarray(values, dtype=float))
-        blocks = [(values[:, [j]] == categories[None, :]) for j, categories in
-                  zip(self.categorical_index, self.categories)]
-        blocks.append(values[:, self.numeric_index])
-        return np.hstack(blocks).astype(np.float32)
 
 
 def _feature_frame(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from byom_monitor.engines import model_metrics as mm
 from byom_monitor.clarify.analysis import bias_report
 from byom_monitor.clarify.checks import BIAS_STAGES
 from byom_monitor.clarify.config import AnalysisConfig
-from byom_monitor.clarify.predictor import ModelFolderPredictor, Predictor
+from byom_monitor.clarify.models import Predictor, load_model_folder
 
 LESS, GREATER = "LessThanThreshold", "GreaterThanThreshold"
 
@@ -130,7 +130,7 @@ def review_bias(analysis: dict[str, Any], analysis_config: dict[str, Any], train
     prediction in the label column); and the review table."""
     label = analysis_config["label"]
     threshold = analysis_config.get("probability_threshold", 0.5)
-    model = ModelFolderPredictor(model_dir)
+    model = load_model_folder(model_dir)
     features = train.drop(columns=label)
     by_model = features.assign(**{label: (model.predict(features) >= threshold).astype(int)})
     spread = bootstrap(by_model, bias_metrics(analysis_config, model, threshold), rows=rows,

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from byom_monitor.errors import JobFailed
 from byom_monitor.io import storage
 from byom_monitor.analyzer import (
     Baseline,
@@ -43,8 +44,8 @@ LABEL, FACET = "credit_risk", "foreign_worker"
 CLARIFY_CHECKS = {"model-bias": "e2e-model-bias", "model-explainability": "e2e-model"}
 
 
-class StepFailed(RuntimeError):
-    """A job of the example ended ``Failed``; the message is the job's reason."""
+#: A job of the example ended ``Failed`` (the package's one "job failed" error).
+StepFailed = JobFailed
 
 
 def run(config: Config, job: ProcessingJob) -> Execution:
@@ -149,7 +150,7 @@ def _clarify_result(execution: Execution) -> ClarifyResult:
     violations = execution.output("constraint_violations.json")
     return ClarifyResult(
         execution.outcome, json.loads(storage.read_text(execution.output("analysis.json"))),
-        json.loads(storage.read_text(violations))["violations"] if violations else [])
+        Violations.from_uri(violations) if violations else Violations({"violations": []}))
 
 
 def clarify_baseline(config: Config, check: str) -> ClarifyResult:

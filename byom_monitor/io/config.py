@@ -11,10 +11,11 @@ import configparser
 import fcntl
 import io
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
+from byom_monitor.errors import InputError
 from byom_monitor.io import storage
 
 EXAMPLE_NAME = "config.ini.example"
@@ -46,7 +47,7 @@ BACKENDS = ("local", "sagemaker")
 EXAMPLE_MODEL_NAMES = ("e2e-model", "e2e-model-bias")
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A config file that cannot be read, or a key that is missing or invalid."""
 
 

@@ -17,21 +17,23 @@ import io
 import itertools
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from byom_monitor.errors import InputError
 from byom_monitor.io import storage
 
 BLOCK_BYTES = 16 * 1024 * 1024
 JSON_LINES_PER_CHUNK = 50_000
 
 
-class DatasetError(ValueError):
+class DatasetError(InputError):
     """A dataset that cannot be read; the message names the file and the problem."""
 
 
@@ -54,7 +56,7 @@ class DatasetFormat:
     capture_index_names: tuple[str, ...] = ("endpointInput", "endpointOutput")
 
     @classmethod
-    def parse(cls, spec: dict[str, Any] | str) -> "DatasetFormat":
+    def parse(cls, spec: dict[str, Any] | str) -> DatasetFormat:
         if isinstance(spec, str):
             try:
                 spec = json.loads(spec)
@@ -343,7 +345,8 @@ def capture_rows(path: str, number: int, line: str, dataset_format: DatasetForma
         if index_name not in capture:
             raise DatasetError(f"{path}: line {number} has no captureData.{index_name}")
         parts.append(payload_rows(capture[index_name], f"{path}: line {number}"))
-    if len(parts) == 2 and dataset_format.capture_index_names == ("endpointInput", "endpointOutput"):
+    both = ("endpointInput", "endpointOutput")
+    if len(parts) == 2 and dataset_format.capture_index_names == both:
         inputs, outputs = parts
         if len(outputs) != len(inputs):
             raise DatasetError(f"{path}: line {number} has {len(inputs)} input rows but "

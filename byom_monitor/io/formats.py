@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from byom_monitor.errors import InputError
 from byom_monitor.io import storage
 
 
@@ -55,7 +56,8 @@ def _jackson(value: Any, depth: int) -> str:
         if not value:
             return "{ }"
         pad = "  " * (depth + 1)
-        body = ",\n".join(f"{pad}{json.dumps(str(k), ensure_ascii=False)} : {_jackson(v, depth + 1)}"
+        body = ",\n".join(f"{pad}{json.dumps(str(k), ensure_ascii=False)} : "
+                           f"{_jackson(v, depth + 1)}"
                           for k, v in value.items())
         return "{\n" + body + "\n" + "  " * depth + "}"
     if isinstance(value, (list, tuple)):
@@ -93,7 +95,7 @@ def _clarify_values(value: Any) -> Any:
     return value
 
 
-class FormatError(ValueError):
+class FormatError(InputError):
     """A result or baseline file that is not valid JSON or lacks a required key."""
 
 

@@ -13,10 +13,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from byom_monitor.errors import MonitorError
 from byom_monitor.io import storage
 
 
-class PublishError(ValueError):
+class PublishError(MonitorError, ValueError):
     """The results could not be written; none of them were published."""
 
 

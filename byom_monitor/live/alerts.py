@@ -28,6 +28,7 @@ from typing import Any
 
 from byom_monitor.live.schedule import ExecutionRecord, Schedule
 from byom_monitor.live.leases import Leases
+from byom_monitor.errors import InputError
 
 ACTIONS = ("webhook", "command", "sns")
 COMPARISONS = {"GreaterThanThreshold": operator.gt, "LessThanThreshold": operator.lt,
@@ -35,7 +36,7 @@ COMPARISONS = {"GreaterThanThreshold": operator.gt, "LessThanThreshold": operato
                "LessThanOrEqualToThreshold": operator.le}
 
 
-class AlertError(ValueError):
+class AlertError(InputError):
     """An alert rule that cannot be created."""
 
 

@@ -29,10 +29,12 @@ from byom_monitor.io import storage
 from byom_monitor.analyzer.ground_truth import parse_duration
 from byom_monitor.io.config import Config
 from byom_monitor.io.datasets import DatasetFormat, read_chunks
+from byom_monitor.io.formats import load_json
 from byom_monitor.session.jobs import JobInput, clarify_job, data_quality_job, model_quality_job
 from byom_monitor.session.runners import Execution, runner_for
 from byom_monitor.session.cloudwatch import publish_safely
 from byom_monitor.live.leases import Leases
+from byom_monitor.errors import InputError
 
 CHECK_TYPES = ("data-quality", "model-quality", "model-bias", "model-explainability")
 TERMINAL = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
@@ -45,7 +47,7 @@ LOOKBACK_DAYS = 8 * 366 + 1
 HOURLY = "cron(0 * ? * * *)"
 
 
-class ScheduleError(ValueError):
+class ScheduleError(InputError):
     """A schedule that cannot be created or found."""
 
 
@@ -177,6 +179,10 @@ class Schedule:
 
 @dataclass
 class ExecutionRecord:
+    """A stored row about one scheduled run. Not an :class:`~byom_monitor.analyzer.outcome.Outcome`:
+    it also says when the run was due and why it failed outside the job (no data in the window),
+    and outlives the process; ``status`` uses the same words."""
+
     schedule: str
     scheduled_time: str
     status: str
@@ -374,9 +380,9 @@ class Scheduler:
                 + (JobInput("ground_truth", schedule.ground_truth, GROUND_TRUTH_INPUT),))
         else:
             dataset = storage.join(output, "input", "captured.csv")
-            _captured_as_csv(capture, start, end, config, dataset)
-            job = clarify_job(schedule.check, config.get_baseline(f"{schedule.check}-analysis_config"),
-                              dataset, output,
+            analysis_config = config.get_baseline(f"{schedule.check}-analysis_config")
+            _captured_as_csv(capture, start, end, analysis_config, _threshold(config), dataset)
+            job = clarify_job(schedule.check, analysis_config, dataset, output,
                               baseline_analysis=config.get_baseline(f"{schedule.check}-analysis"))
         return self.runner.run(job)
 
@@ -398,22 +404,36 @@ def _only_hours(inputs: tuple[JobInput, ...], hours: tuple[str, ...]) -> tuple[J
 
 
 def _threshold(config: Config) -> float:
-    return json.loads(storage.read_text(storage.join(config.model_dir, "metadata.json")))["threshold"]
+    """The model's decision threshold: its model folder's ``metadata.json`` ``threshold``, 0.5
+    when the folder gives none."""
+    metadata = storage.join(config.model_dir, "metadata.json")
+    if not storage.exists(metadata):
+        return 0.5
+    return float(json.loads(storage.read_text(metadata)).get("threshold", 0.5))
 
 
-def _captured_as_csv(capture: str, start: datetime, end: datetime, config: Config,
-                     target: str) -> None:
-    """The window's captured requests as a CSV with the training headers and the model's
-    predicted label as the label column (as the example's bias / explainability data)."""
-    train_headers = list(pd.read_csv(storage.join(config.data_dir, "train.csv"), nrows=0).columns)
+def _captured_as_csv(capture: str, start: datetime, end: datetime, analysis_config: str,
+                     threshold: float, target: str) -> None:
+    """The window's captured requests as a CSV with the analysis config's ``headers``, and the
+    model's predicted label as its ``label`` column: the captured values are the features, the
+    headers without the label, in order."""
+    settings = load_json(analysis_config)
+    headers, label = settings.get("headers"), settings.get("label")
+    if not isinstance(headers, list) or label not in headers:
+        raise ScheduleError(f"{analysis_config}: needs 'headers' and a 'label' among them to "
+                            f"name the captured columns")
+    features = [name for name in headers if name != label]
     chunks = [c.frame for c in read_chunks(capture, DatasetFormat("capture"), start=start, end=end)]
     if not chunks:
         raise ValueError(f"{capture}: no captured records between {start} and {end}")
     frame = pd.concat(chunks, ignore_index=True)
-    predicted = (frame.iloc[:, 0].astype(float) > _threshold(config)).astype(int)
+    predicted = (frame.iloc[:, 0].astype(float) > threshold).astype(int)
     data = frame.iloc[:, 1:]
-    data.columns = train_headers[:-1]
-    storage.write_text(target, data.assign(**{train_headers[-1]: predicted}).to_csv(index=False))
+    if data.shape[1] != len(features):
+        raise ScheduleError(f"{capture}: captured rows have {data.shape[1]} values; "
+                            f"{analysis_config} names {len(features)} features")
+    data.columns = features
+    storage.write_text(target, data.assign(**{label: predicted})[headers].to_csv(index=False))
 
 
 def _endpoint_metrics(database: str, endpoint: str, start: datetime,

@@ -1,5 +1,7 @@
-"""A reference model server: the prep.py model behind ``POST /invocations`` and ``GET /ping``,
-with data capture and per-minute operational metrics, on the standard library's WSGI server.
+"""A reference model server: any model :func:`~byom_monitor.clarify.models.as_predictor`
+accepts (an estimator, an XGBoost booster, a callable, a model folder) behind
+``POST /invocations`` and ``GET /ping``, with data capture and per-minute operational metrics,
+on the standard library's WSGI server.
 
 ``POST /invocations`` takes ``text/csv`` rows of the model's features (no header; a header
 row equal to the feature names is skipped) and answers one probability per line. A body larger
@@ -18,18 +20,19 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from typing import Any, Callable, Iterable
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import numpy as np
 import pandas as pd
 
+from byom_monitor.clarify.models import Predictor, as_predictor
 from byom_monitor.live.capture import CaptureMiddleware, DataCapture
-from byom_monitor.example.model import CreditRiskModel
 from byom_monitor.live.http_request import MAX_BODY_BYTES, BadRequest, header_time, read_body
 
 TIME_HEADER = "X-Byom-Inference-Time"
@@ -128,7 +131,8 @@ class OperationalMetrics:
                     "errors_4xx = errors_4xx + excluded.errors_4xx, "
                     "errors_5xx = errors_5xx + excluded.errors_5xx, "
                     "model_latency_ms_sum = model_latency_ms_sum + excluded.model_latency_ms_sum, "
-                    "model_latency_ms_max = MAX(model_latency_ms_max, excluded.model_latency_ms_max), "
+                    "model_latency_ms_max = MAX(model_latency_ms_max, "
+                    "excluded.model_latency_ms_max), "
                     "capture_write_failures = capture_write_failures + "
                     "excluded.capture_write_failures, "
                     "capture_dropped = capture_dropped + excluded.capture_dropped",
@@ -146,12 +150,17 @@ def _minute(when: datetime | None) -> str:
 
 
 class ModelApp:
-    """The WSGI application serving one model."""
+    """The WSGI application serving one model; a request's rows are the values of
+    ``features``, in order (default: the model's own ``features``)."""
 
-    def __init__(self, model: CreditRiskModel, *, max_body_bytes: int = MAX_BODY_BYTES,
-                 metrics: OperationalMetrics | None = None, time_header: str | None = None) -> None:
-        self.model, self.max_body_bytes, self.metrics = model, max_body_bytes, metrics
-        self.time_header = time_header
+    def __init__(self, model: Predictor, features: list[str] | None = None, *,
+                 max_body_bytes: int = MAX_BODY_BYTES, metrics: OperationalMetrics | None = None,
+                 time_header: str | None = None) -> None:
+        features = features if features is not None else getattr(model, "features", None)
+        if not features:
+            raise ValueError("the served model needs its feature names (features=...)")
+        self.model, self.features = model, list(features)
+        self.max_body_bytes, self.metrics, self.time_header = max_body_bytes, metrics, time_header
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
@@ -164,7 +173,8 @@ class ModelApp:
         try:
             when = header_time(environ, self.time_header) if self.time_header else None
             body = self._body(environ)
-            scores = self.model.predict_matrix(self._rows(body))
+            rows = pd.DataFrame(self._rows(body), columns=self.features)
+            scores = np.asarray(self.model.predict(rows), dtype=float)
             status, payload = 200, "".join(f"{p}\n" for p in scores).encode()
         except BadRequest as exc:
             status, payload = exc.status, f"{exc}\n".encode()
@@ -172,7 +182,8 @@ class ModelApp:
             status, payload = 500, f"internal error: {type(exc).__name__}: {exc}\n".encode()
         if self.metrics is not None:
             self.metrics.observe(status, (time.perf_counter() - started) * 1000, when)
-        return _answer(start_response, status, payload, "text/csv" if status == 200 else "text/plain")
+        return _answer(start_response, status, payload,
+                       "text/csv" if status == 200 else "text/plain")
 
     def _body(self, environ: dict[str, Any]) -> bytes:
         content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
@@ -185,7 +196,7 @@ class ModelApp:
 
     def _rows(self, body: bytes) -> np.ndarray:
         """The CSV rows as a float matrix (an empty field is a missing value)."""
-        features = self.model.features
+        features = self.features
         try:
             lines = [line for line in body.decode("utf-8").splitlines() if line.strip()]
         except UnicodeDecodeError:
@@ -256,13 +267,15 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def make_app(model_dir: str | Path, *, capture: DataCapture | None = None,
-             metrics: OperationalMetrics | None = None, simulated_time: bool = False) -> Callable:
-    """The served application: the model, wrapped in capture when given. With
+def make_app(model: Any, *, features: list[str] | None = None,
+             capture: DataCapture | None = None, metrics: OperationalMetrics | None = None,
+             simulated_time: bool = False) -> Callable:
+    """The served application: the model (a model folder, or any model
+    :func:`~byom_monitor.clarify.models.as_predictor` accepts), wrapped in capture when given. With
     ``simulated_time`` the ``X-Byom-Inference-Time`` header sets the captured inference time
     (for replaying traffic with simulated timestamps)."""
     header = TIME_HEADER if simulated_time else None
-    app: Callable = ModelApp(CreditRiskModel.load(model_dir), metrics=metrics, time_header=header)
+    app: Callable = ModelApp(as_predictor(model), features, metrics=metrics, time_header=header)
     if capture is not None:
         if metrics is not None:
             capture.on_problem = metrics.capture_problem
@@ -285,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m byom_monitor.live.server",
-                                     description="Serve a prep.py model: POST /invocations "
+                                     description="Serve a model folder: POST /invocations "
                                                  "(text/csv rows -> probabilities), GET /ping.")
     parser.add_argument("--model-dir", default="models")
     parser.add_argument("--host", default="127.0.0.1")

@@ -32,8 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from byom_monitor.io import storage
-from byom_monitor.example.model import BOOSTER_FILE, CreditRiskModel
+from byom_monitor.clarify.models import (
+    BOOSTER_FILE,
+    METADATA_FILE,
+    PREPROCESSOR_FILE,
+    one_hot_layout,
+)
 
 XGBOOST_VERSION = "3.0-5"  # the newest SageMaker XGBoost container the SDK knows
 CONTAINER_XGBOOST = "3.0.5"  # the xgboost release inside that container
@@ -42,11 +46,13 @@ CONTENT_TAG = "byom-monitor:content-sha256"
 INSTANCE_TYPE = "ml.m5.large"
 
 
-def encoder_document(model: CreditRiskModel) -> dict:
-    encoder = model.encoder
-    return {"features": model.features, "categorical_index": encoder.categorical_index,
-            "categories": [c.tolist() for c in encoder.categories],
-            "numeric_index": encoder.numeric_index}
+def encoder_document(model_dir: str | os.PathLike) -> dict:
+    """encoder.json: the folder's preprocessor (one-hot and passthrough columns) as plain data,
+    which the serving script applies without scikit-learn."""
+    import joblib
+
+    features = json.loads((Path(model_dir) / METADATA_FILE).read_text())["features"]
+    return one_hot_layout(joblib.load(Path(model_dir) / PREPROCESSOR_FILE), features)
 
 
 def container_booster(booster_json: bytes, source: str = BOOSTER_FILE) -> bytes:
@@ -69,11 +75,10 @@ def container_booster(booster_json: bytes, source: str = BOOSTER_FILE) -> bytes:
 def package(model_dir: str | os.PathLike) -> bytes:
     """model.tar.gz: xgboost-model.json (container form) and encoder.json at the top level.
     Byte-for-byte the same for the same model (no times, owners or gzip timestamps)."""
-    model = CreditRiskModel.load(model_dir)
     booster = container_booster((Path(model_dir) / BOOSTER_FILE).read_bytes(),
                                 str(Path(model_dir) / BOOSTER_FILE))
     members = {BOOSTER_FILE: booster,
-               "encoder.json": json.dumps(encoder_document(model), sort_keys=True).encode()}
+               "encoder.json": json.dumps(encoder_document(model_dir), sort_keys=True).encode()}
     tar_bytes = io.BytesIO()
     with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for name, data in members.items():

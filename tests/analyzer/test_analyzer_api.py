@@ -1,9 +1,8 @@
 import pandas as pd
 import pytest
 
-from byom_monitor.analyzer import (
-    AnalyzerFailed, Baseline, check_data_quality, suggest_baseline,
-)
+from byom_monitor.analyzer import Baseline, check_data_quality, baseline_data_quality
+from byom_monitor.errors import JobFailed
 
 
 @pytest.fixture
@@ -12,7 +11,7 @@ def frame():
 
 
 def test_baseline_from_a_dataframe_and_check_of_a_file(frame, tmp_path):
-    baseline = suggest_baseline(frame, str(tmp_path / "base"))
+    baseline = baseline_data_quality(frame, str(tmp_path / "base"))
     table = baseline.statistics.to_df()
     assert list(table["name"]) == ["a", "b"] and table.loc[0, "mean"] == 99.5
     assert baseline.constraints.to_df().loc[1, "domains"] == ["x", "y"]
@@ -23,7 +22,7 @@ def test_baseline_from_a_dataframe_and_check_of_a_file(frame, tmp_path):
 
 
 def test_check_from_a_baseline_folder(frame, tmp_path):
-    suggest_baseline(frame, str(tmp_path / "base"))
+    baseline_data_quality(frame, str(tmp_path / "base"))
     result = check_data_quality(frame, str(tmp_path / "base"), str(tmp_path / "check"))
     assert result.status == "Completed" and result.violations.to_df().empty
     again = Baseline.from_folder(str(tmp_path / "base"))
@@ -31,5 +30,5 @@ def test_check_from_a_baseline_folder(frame, tmp_path):
 
 
 def test_failure_raises_with_the_reason(tmp_path):
-    with pytest.raises(AnalyzerFailed, match="no such file or folder"):
-        suggest_baseline(str(tmp_path / "absent.csv"), str(tmp_path / "out"))
+    with pytest.raises(JobFailed, match="no such file or folder"):
+        baseline_data_quality(str(tmp_path / "absent.csv"), str(tmp_path / "out"))

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
 
-from byom_monitor.analyzer import check_model_quality, suggest_model_quality_baseline
+from byom_monitor.analyzer import check_model_quality, baseline_model_quality
 from byom_monitor.analyzer.contract import run_job
 
 MQ = ("compat", "sagemaker-python-sdk-fixtures", "pipeline", "quality_check_step", "model_quality")
@@ -238,7 +238,7 @@ def test_bad_offset_is_named(tmp_path):
 
 def test_python_api_with_textbook_r2(tmp_path, shared):
     data = str(shared(*MQ, "baseline_dataset.csv"))
-    baseline = suggest_model_quality_baseline(
+    baseline = baseline_model_quality(
         data, str(tmp_path / "base"), problem_type="Regression",
         inference_attribute="Prediction", ground_truth_attribute="Label")
     table = baseline.statistics.to_df().set_index("metric")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from byom_monitor.clarify import ClarifyJob, ModelFolderPredictor, run_clarify
+from byom_monitor.clarify import ClarifyJob, load_model_folder, run_clarify
 from byom_monitor.io.formats import dumps_clarify
 
 
@@ -58,7 +58,7 @@ class Answers:
 
 @pytest.fixture
 def model(prepared):
-    return ModelFolderPredictor(prepared["models"])
+    return load_model_folder(prepared["models"])
 
 
 @pytest.mark.parametrize("change, reason", [

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from byom_monitor.clarify import ClarifyJob, ModelFolderPredictor, run_clarify
+from byom_monitor.clarify import ClarifyJob, load_model_folder, run_clarify
 from byom_monitor.clarify.__main__ import main
 from byom_monitor.clarify.checks import attribution_drift_violations, bias_drift_violations, ndcg
 from byom_monitor.example.model import CreditRiskModel
@@ -224,7 +224,7 @@ def test_shap_analysis_local_values_and_attribution_drift(tmp_path, prepared, tr
     explained = analysis(tmp_path, "base")["explanations"]["kernel_shap"]["label0"]
     local = pd.read_csv(tmp_path / "base" / "explanations_shap" / "out.csv")
     assert local.shape == (len(train), 20)
-    model = ModelFolderPredictor(prepared["models"])
+    model = load_model_folder(prepared["models"])
     total = local.sum(axis=1) + explained["expected_value"]
     assert np.allclose(total, model.predict(train.drop(columns="credit_risk")), atol=1e-6)
     assert explained["global_shap_values"]["age"] == pytest.approx(local["age"].abs().mean())
@@ -338,7 +338,7 @@ def test_shap_without_baseline_summarises_the_data(tmp_path, prepared, train):
     local = pd.read_csv(tmp_path / "out" / "explanations_shap" / "out.csv")
     assert list(label0["global_shap_values"]) == list(local.columns) == list(train.columns[:-1])
     # against the summarised baseline, each row's values still add up to its prediction
-    model = ModelFolderPredictor(prepared["models"])
+    model = load_model_folder(prepared["models"])
     predictions = model.predict(train.drop(columns="credit_risk"))
     assert np.allclose(local.sum(axis=1) + label0["expected_value"], predictions, atol=1e-6)
     assert label0["global_shap_values"]["duration"] == pytest.approx(local["duration"].abs().mean())

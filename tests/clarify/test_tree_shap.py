@@ -8,7 +8,7 @@ import xgboost as xgb
 
 from byom_monitor.clarify import ClarifyJob, run_clarify
 from byom_monitor.clarify.analysis import _tree_shap
-from byom_monitor.clarify.predictor import HttpPredictor, ModelFolderPredictor
+from byom_monitor.clarify.models import HttpPredictor, load_model_folder
 from byom_monitor.example.model import CreditRiskModel
 
 
@@ -30,7 +30,7 @@ def run(tmp_path, train, data, name, algorithm, prepared, baseline=None):
 
 def test_values_add_up_to_the_log_odds_and_sum_the_one_hot_columns(prepared, train):
     features = train.drop(columns="credit_risk")
-    result = _tree_shap(ModelFolderPredictor(prepared["models"]), features)
+    result = _tree_shap(load_model_folder(prepared["models"]), features)
     model = CreditRiskModel.load(prepared["models"])
     p = model.predict_proba(features)
     assert np.allclose(result.values.sum(axis=1) + result.expected_value, np.log(p / (1 - p)),
@@ -50,7 +50,7 @@ def test_values_add_up_to_the_log_odds_and_sum_the_one_hot_columns(prepared, tra
 
 def test_columns_the_model_does_not_use_get_zero(prepared, train):
     features = train.drop(columns="credit_risk").assign(row_id=np.arange(len(train)))
-    result = _tree_shap(ModelFolderPredictor(prepared["models"]), features)
+    result = _tree_shap(load_model_folder(prepared["models"]), features)
     assert (result.values[:, -1] == 0).all() and result.values.shape == (len(train), 21)
 
 
@@ -74,6 +74,6 @@ def test_chosen_in_the_analysis_config(tmp_path, prepared, train):
 def test_unknown_algorithm_and_non_xgboost_predictor_fail_clearly(tmp_path, prepared, train):
     outcome = run(tmp_path, train, prepared["data"] / "train.csv", "odd", "deep", prepared)
     assert outcome.status == "Failed" and "methods.shap.algorithm must be one of" in outcome.message
-    with pytest.raises(ValueError, match="needs a model folder with an XGBoost model"):
+    with pytest.raises(ValueError, match="needs an XGBoost booster as predictor"):
         _tree_shap(HttpPredictor("http://127.0.0.1:9/invocations"),
                    train.drop(columns="credit_risk"))

@@ -30,6 +30,7 @@ from byom_monitor.live.dashboard.layout import Page, document, esc, link
 from byom_monitor.live.dashboard.overview import overview
 from byom_monitor.live.dashboard.layout import href
 from byom_monitor.live.dashboard.schedule_view import schedule_page
+from byom_monitor.errors import InputError
 
 COOKIE = "byom_dashboard_token"
 MIN_TOKEN_LENGTH = 12
@@ -56,7 +57,7 @@ class ExtraPage:
     warm: Callable[[Context], None] | None = None
 
 
-class DashboardError(ValueError):
+class DashboardError(InputError):
     """The dashboard cannot start as asked (an address without a token, a weak token)."""
 
 
