@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 import prep
-from byom_monitor.io.config import Config, ConfigError
 from byom_monitor.example.credit_data import FEATURES, LABEL
 from byom_monitor.example.model import PREDICTION_COLUMN, PROBABILITY_COLUMN
+from byom_monitor.io.config import Config, ConfigError
 
 Transform = Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")

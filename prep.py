@@ -26,7 +26,6 @@ from typing import Any
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from byom_monitor.io import storage
 from byom_monitor.example.credit_data import (
     CATEGORICAL,
     COLUMNS,
@@ -37,6 +36,7 @@ from byom_monitor.example.credit_data import (
     load_south_german_credit,
 )
 from byom_monitor.example.model import CreditRiskModel, classification_metrics, train_model
+from byom_monitor.io import storage
 
 ROOT = Path(__file__).resolve().parent
 DATA_DIR = ROOT / "data"

@@ -29,10 +29,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "live" / "dashboard")]
 
 from generated_store import END, ENDPOINT, SCHEDULES, generate_store
 
-from byom_monitor.io.config import Config
-from byom_monitor.live.dashboard.app import DashboardApp
 from byom_monitor.example.scenario_runs import scenario_runs_page
-from byom_monitor.live.dashboard.app import stop
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import DashboardApp, stop
 from byom_monitor.live.server import serve
 
 LIMIT_MS = 300.0

@@ -22,8 +22,8 @@ def main() -> None:
         Cron,
         ExecutionRecord,
         Schedule,
-        ScheduleStore,
         Scheduler,
+        ScheduleStore,
     )
 
     now = datetime(2025, 1, 1, tzinfo=timezone.utc)

@@ -6,8 +6,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 #: How often the memory of a timed process tree is sampled.
 SAMPLE_SECONDS = 0.05

@@ -235,8 +235,7 @@ def _replay(args: argparse.Namespace, config: Any) -> int:
 def _schedule(args: argparse.Namespace, config: Any) -> int:
 
     from byom_monitor.live.alerts import Alerter
-    from byom_monitor.live.schedule import Schedule, ScheduleStore, Scheduler, describe
-    from byom_monitor.live.schedule import HOURLY
+    from byom_monitor.live.schedule import HOURLY, Schedule, Scheduler, ScheduleStore, describe
 
     store = ScheduleStore(config.database)
     if args.action == "create":
@@ -281,7 +280,7 @@ def _executions(args: argparse.Namespace, config: Any) -> int:
 
 
 def _alert(args: argparse.Namespace, config: Any) -> int:
-    from byom_monitor.live.alerts import AlertRule, Alerter
+    from byom_monitor.live.alerts import Alerter, AlertRule
 
     alerter = Alerter(config.database)
     if args.alert_action == "create":

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from shared_files import ROOT, SHARED, SKIP_REASON, shared_path
 
 sys.path.insert(0, str(ROOT))  # the example's top-level modules: prep, generate_altered

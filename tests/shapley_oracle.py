@@ -7,7 +7,7 @@ All ``2**M`` coalitions are evaluated (in batches), so this is for M up to about
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -4,9 +4,8 @@ import pandas as pd
 import pytest
 
 import generate_altered
-from byom_monitor.io import storage
 from byom_monitor.example.credit_data import FEATURES, LABEL
-
+from byom_monitor.io import storage
 
 pytestmark = pytest.mark.usefixtures("restore_storage")
 

@@ -13,8 +13,8 @@ import argparse
 import os
 import sys
 
-from byom_monitor.analyzer.outcome import MESSAGE_FILE
 from byom_monitor.analyzer.contract import METRICS_DIR, run_job
+from byom_monitor.analyzer.outcome import MESSAGE_FILE
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,14 +12,18 @@ import importlib.util
 import inspect
 import json
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pandas as pd
 
+from byom_monitor.analyzer.parallel_profile import PROFILE_BLOCK_BYTES, profile_csv_blocks
+from byom_monitor.engines import datatypes as dt
+from byom_monitor.engines.profile import DatasetProfile
 from byom_monitor.io.datasets import (
     Chunk,
     DatasetError,
@@ -29,10 +33,6 @@ from byom_monitor.io.datasets import (
     read_chunks,
     text_lines,
 )
-from byom_monitor.analyzer.parallel_profile import profile_csv_blocks
-from byom_monitor.engines.profile import DatasetProfile
-from byom_monitor.engines import datatypes as dt
-from byom_monitor.analyzer.parallel_profile import PROFILE_BLOCK_BYTES
 
 RECORDS_PER_CHUNK = 50_000
 logger = logging.getLogger("byom_monitor.analyzer")
@@ -113,7 +113,7 @@ class CapturedData:
     event_version: str
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> "CapturedData":
+    def from_record(cls, record: dict[str, Any]) -> CapturedData:
         capture = record.get("captureData", {})
         meta = record.get("eventMetadata", {})
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from byom_monitor.io import storage
 
@@ -29,7 +29,7 @@ class Outcome:
         return self.status != "Failed"
 
     @classmethod
-    def completed(cls, outputs: dict[str, str], violations: int) -> "Outcome":
+    def completed(cls, outputs: dict[str, str], violations: int) -> Outcome:
         if violations:
             return cls("CompletedWithViolations", f"CompletedWithViolations: Job completed "
                        f"successfully with {violations} violations.", outputs, violations)

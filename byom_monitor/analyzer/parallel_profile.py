@@ -15,11 +15,11 @@ import multiprocessing
 import os
 import threading
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Iterable
 
-from byom_monitor.io.datasets import CsvBlock
 from byom_monitor.engines.profile import DatasetProfile
+from byom_monitor.io.datasets import CsvBlock
 
 #: Blocks submitted ahead per worker.
 BLOCKS_IN_FLIGHT_PER_WORKER = 2

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from byom_monitor.analyzer.outcome import MESSAGE_FILE
-from byom_monitor.io.config import Config
 from byom_monitor.clarify.job import CONFIG_PATH, DATA_PATH, OUTPUT_PATH, ClarifyJob, run_clarify
+from byom_monitor.io.config import Config
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,11 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from byom_monitor.io import storage
-from byom_monitor.io.datasets import DatasetError
-from byom_monitor.io.formats import FormatError, dumps_clarify, load_json
 from byom_monitor.analyzer.outcome import MESSAGE_FILE, Outcome, run_guarded
-from byom_monitor.io.staged_output import PublishError, StagedOutput
 from byom_monitor.clarify.analysis import (
     analysis_document,
     bias_report,
@@ -32,6 +28,10 @@ from byom_monitor.clarify.checks import (
 )
 from byom_monitor.clarify.config import ClarifyError
 from byom_monitor.clarify.predictor import CheckedPredictor, Predictor, resolve_predictor
+from byom_monitor.io import storage
+from byom_monitor.io.datasets import DatasetError
+from byom_monitor.io.formats import FormatError, dumps_clarify, load_json
+from byom_monitor.io.staged_output import PublishError, StagedOutput
 
 CONFIG_PATH = "/opt/ml/processing/input/config/analysis_config.json"
 DATA_PATH = "/opt/ml/processing/input/data"

@@ -7,7 +7,7 @@ such columns are reported as String (spec B.4 leaves this unconfirmed; we follow
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 INTEGRAL = "Integral"
 FRACTIONAL = "Fractional"

@@ -17,8 +17,8 @@ or the reverse), the reader counts the column's values again from their text
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -63,7 +63,7 @@ class HyperLogLog:
         rank = (64 - np.floor(np.log2(rest.astype(np.float64))).astype(np.int64)).astype(np.uint8)
         np.maximum.at(self.registers, index, rank)
 
-    def merge(self, other: "HyperLogLog") -> None:
+    def merge(self, other: HyperLogLog) -> None:
         np.maximum(self.registers, other.registers, out=self.registers)
 
     def estimate(self) -> float:
@@ -212,7 +212,7 @@ class ColumnState:
         self.counts, self.hll = None, hll
 
     # -- merging ----------------------------------------------------------------------------
-    def _merge_moments(self, other: "ColumnState") -> None:
+    def _merge_moments(self, other: ColumnState) -> None:
         if other.n == 0:
             return
         if self.n == 0:
@@ -227,7 +227,7 @@ class ColumnState:
         self.minimum = min(self.minimum, other.minimum)
         self.maximum = max(self.maximum, other.maximum)
 
-    def merge(self, other: "ColumnState") -> "ColumnState":
+    def merge(self, other: ColumnState) -> ColumnState:
         """Fold ``other`` (the same column, other rows) into this state and return it."""
         self.missing += other.missing
         self._add_types(other.types)
@@ -262,7 +262,7 @@ class DatasetProfile:
                                     if pd.api.types.is_numeric_dtype(kind))
         self.rows += len(frame)
 
-    def merge(self, other: "DatasetProfile") -> "DatasetProfile":
+    def merge(self, other: DatasetProfile) -> DatasetProfile:
         for name, state in other.columns.items():
             if name in self.columns:
                 self.columns[name].merge(state)

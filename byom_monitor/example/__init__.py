@@ -1,1 +1,3 @@
-"""The example's support code: the credit data and model, scenario orchestration, experiments, report and notebook runner."""
+"""The example's support code: the credit data and model, scenario orchestration, experiments,
+report and notebook runner.
+"""

@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from byom_monitor.example import workflow
-from byom_monitor.live.alerts import AlertRule, Alerter
-from byom_monitor.live.capture import DataCapture
 from byom_monitor.io.config import Config
+from byom_monitor.live.alerts import Alerter, AlertRule
+from byom_monitor.live.capture import DataCapture
 from byom_monitor.live.replay import replay
-from byom_monitor.live.schedule import Schedule, ScheduleStore, Scheduler
+from byom_monitor.live.schedule import Schedule, Scheduler, ScheduleStore
 from byom_monitor.live.server import OperationalMetrics, make_app, serve
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pandas as pd
 
 from byom_monitor.example import workflow
-from byom_monitor.io.config import Config
 from byom_monitor.example.experiments import ExperimentStore
-from byom_monitor.session.runners import runner_for
+from byom_monitor.io.config import Config
+from byom_monitor.session.backends import runner_for
 
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 EXPERIMENT = "model-monitor-byom"

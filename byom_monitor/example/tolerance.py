@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from byom_monitor.engines import model_metrics as mm
 from byom_monitor.clarify.analysis import bias_report
 from byom_monitor.clarify.checks import BIAS_STAGES
 from byom_monitor.clarify.config import AnalysisConfig
 from byom_monitor.clarify.models import Predictor, load_model_folder
+from byom_monitor.engines import model_metrics as mm
 
 LESS, GREATER = "LessThanThreshold", "GreaterThanThreshold"
 

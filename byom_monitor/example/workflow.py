@@ -13,8 +13,6 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from byom_monitor.errors import JobFailed
-from byom_monitor.io import storage
 from byom_monitor.analyzer import (
     Baseline,
     CheckResult,
@@ -23,15 +21,18 @@ from byom_monitor.analyzer import (
     Violations,
 )
 from byom_monitor.clarify import ClarifyResult
+from byom_monitor.errors import JobFailed
 from byom_monitor.example.checks import baseline as recorded_baseline
+from byom_monitor.io import storage
 from byom_monitor.io.config import Config
+from byom_monitor.session.backends import runner_for
 from byom_monitor.session.jobs import (
     ProcessingJob,
     clarify_job,
     data_quality_job,
     model_quality_job,
 )
-from byom_monitor.session.runners import Execution, runner_for
+from byom_monitor.session.runners import Execution
 
 #: How the example's model-quality datasets name label, prediction and probability.
 MODEL_QUALITY_ATTRIBUTES = {"problem_type": "BinaryClassification",

@@ -26,9 +26,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from byom_monitor.live.schedule import ExecutionRecord, Schedule
-from byom_monitor.live.leases import Leases
 from byom_monitor.errors import InputError
+from byom_monitor.live.leases import Leases
+from byom_monitor.live.schedule import ExecutionRecord, Schedule
 
 ACTIONS = ("webhook", "command", "sns")
 COMPARISONS = {"GreaterThanThreshold": operator.gt, "LessThanThreshold": operator.lt,

@@ -21,8 +21,9 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from byom_monitor.io import storage
 from byom_monitor.live.http_request import MAX_BODY_BYTES, BadRequest, header_time, read_body
@@ -161,7 +162,7 @@ class DataCapture:
                     "dropped": self.dropped, "write_failures": self.write_failures,
                     "last_error": self.last_error}
 
-    def __enter__(self) -> "DataCapture":
+    def __enter__(self) -> DataCapture:
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from byom_monitor.io import storage
 from byom_monitor.analyzer.ground_truth import GROUND_TRUTH_COLUMN, MergeReport, merge
+from byom_monitor.io import storage
 
 PROBABILITY_COLUMN = "probability"
 

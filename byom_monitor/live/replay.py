@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 import urllib.error
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta

@@ -15,26 +15,29 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
-from byom_monitor.io import storage
 from byom_monitor.analyzer.ground_truth import parse_duration
+from byom_monitor.errors import InputError
+from byom_monitor.io import storage
 from byom_monitor.io.config import Config
 from byom_monitor.io.datasets import DatasetFormat, read_chunks
 from byom_monitor.io.formats import load_json
-from byom_monitor.session.jobs import JobInput, clarify_job, data_quality_job, model_quality_job
-from byom_monitor.session.runners import Execution, runner_for
-from byom_monitor.session.cloudwatch import publish_safely
 from byom_monitor.live.leases import Leases
-from byom_monitor.errors import InputError
+from byom_monitor.session.backends import runner_for
+from byom_monitor.session.cloudwatch import publish_safely
+from byom_monitor.session.jobs import JobInput, clarify_job, data_quality_job, model_quality_job
+from byom_monitor.session.runners import Execution
 
 CHECK_TYPES = ("data-quality", "model-quality", "model-bias", "model-explainability")
 TERMINAL = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
@@ -63,7 +66,7 @@ class Cron:
     RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (1, 7), (1970, 2199))
 
     @classmethod
-    def parse(cls, expression: str) -> "Cron":
+    def parse(cls, expression: str) -> Cron:
         found = re.fullmatch(r"\s*cron\((.*)\)\s*", expression)
         parts = found.group(1).split() if found else []
         if len(parts) != 6:
@@ -190,6 +193,7 @@ class ExecutionRecord:
     failure_reason: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    seconds: float | None = None  # how long the execution ran (None while it runs)
 
 
 class ScheduleStore:
@@ -206,6 +210,9 @@ class ScheduleStore:
         self.database.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._db()) as db, db:
             db.executescript(self.SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(executions)")}
+            if "seconds" not in columns:  # added after the first version; the table only grows
+                db.execute("ALTER TABLE executions ADD COLUMN seconds REAL")
 
     def _db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.database, timeout=30)
@@ -245,10 +252,12 @@ class ScheduleStore:
 
     def save(self, record: ExecutionRecord) -> None:
         with closing(self._db()) as db, db:
-            db.execute("INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT OR REPLACE INTO executions (schedule, scheduled_time, status, "
+                       "exit_message, failure_reason, outputs, metrics, seconds) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (record.schedule, record.scheduled_time, record.status,
                         record.exit_message, record.failure_reason, json.dumps(record.outputs),
-                        json.dumps(record.metrics)))
+                        json.dumps(record.metrics), record.seconds))
 
     def finished_times(self, name: str) -> set[str]:
         """The scheduled times of the schedule's finished executions."""
@@ -259,13 +268,14 @@ class ScheduleStore:
         return {r[0] for r in rows}
 
     def list_executions(self, name: str | None = None) -> list[ExecutionRecord]:
-        query, parameters = "SELECT * FROM executions", ()
+        query, parameters = ("SELECT schedule, scheduled_time, status, exit_message, "
+                             "failure_reason, outputs, metrics, seconds FROM executions", ())
         if name:
             query, parameters = query + " WHERE schedule = ?", (name,)
         with closing(self._db()) as db:
             rows = db.execute(query + " ORDER BY scheduled_time", parameters).fetchall()
         return [ExecutionRecord(r[0], r[1], r[2], r[3] or "", r[4], json.loads(r[5] or "{}"),
-                                json.loads(r[6] or "{}")) for r in rows]
+                                json.loads(r[6] or "{}"), r[7]) for r in rows]
 
     def latest(self, name: str) -> ExecutionRecord | None:
         finished = [e for e in self.list_executions(name) if e.status in TERMINAL]
@@ -318,6 +328,7 @@ class Scheduler:
     def run_window(self, schedule: Schedule, scheduled: datetime) -> ExecutionRecord:
         record = ExecutionRecord(schedule.name, scheduled.isoformat(), "InProgress")
         self.store.save(record)
+        clock = time.perf_counter()
         try:
             execution = self._execute(schedule, scheduled)
             record.status, record.exit_message = execution.status, execution.exit_message
@@ -328,6 +339,7 @@ class Scheduler:
         except Exception as exc:  # an execution fails; the scheduler goes on
             record.status, record.exit_message = "Failed", f"Failed: {exc}"
             record.failure_reason = str(exc)
+        record.seconds = round(time.perf_counter() - clock, 3)
         self.store.save(record)
         if record.metrics:  # a CloudWatch error is logged; the other schedules still run
             publish_safely(self.runner.publish_metrics, schedule.check, schedule.endpoint,

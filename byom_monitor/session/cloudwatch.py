@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 NAMESPACE_ROOT = "byom-monitor"
 #: PutMetricData's classic limit of datums per call (newer accounts allow more).

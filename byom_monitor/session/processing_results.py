@@ -18,8 +18,9 @@ is the AWS CLI line that prints them.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 #: The ProcessingJobStatus values after which nothing changes.
 TERMINAL = ("Completed", "Failed", "Stopped")

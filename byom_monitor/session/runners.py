@@ -14,11 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.io import storage
-from byom_monitor.io.config import Config
 from byom_monitor.session.jobs import JobInput, ProcessingJob
 from byom_monitor.session.local_sagemaker.staging import run_staged, stage_files, staged_path
-from byom_monitor.analyzer.outcome import Outcome
 
 
 @dataclass
@@ -126,12 +125,3 @@ def input_files(channel: JobInput) -> list[str]:
         if storage.exists(location):
             files.extend(storage.list_files(location))
     return files
-
-
-def runner_for(config: Config) -> Runner:
-    """The runner of the configured backend."""
-    if config.backend == "sagemaker":
-        from byom_monitor.session.sagemaker_runner import SageMakerRunner
-
-        return SageMakerRunner.from_config(config)
-    return LocalRunner(config.predictors)

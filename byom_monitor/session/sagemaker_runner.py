@@ -14,10 +14,11 @@ import json
 import logging
 import os
 import time
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from dataclasses import replace
-from typing import Any, Collection
+from typing import Any
 
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config, ConfigError
@@ -32,7 +33,10 @@ logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
 
 from sagemaker import Session, clarify, image_uris  # noqa: E402
 from sagemaker.model_monitor import (  # noqa: E402
-    DatasetFormat, DefaultModelMonitor, ModelBiasMonitor, ModelExplainabilityMonitor,
+    DatasetFormat,
+    DefaultModelMonitor,
+    ModelBiasMonitor,
+    ModelExplainabilityMonitor,
     ModelQualityMonitor,
 )
 from sagemaker.processing import ProcessingInput, ProcessingOutput, Processor  # noqa: E402
@@ -50,7 +54,7 @@ class SageMakerRunner:
         self.staging = staging or f"s3://{session.default_bucket()}/model-monitor-bring-your-own-model/inputs"
 
     @classmethod
-    def from_config(cls, config: Config) -> "SageMakerRunner":
+    def from_config(cls, config: Config) -> SageMakerRunner:
         from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
 
         if not storage.is_s3(config.store):

@@ -4,8 +4,9 @@
 (:class:`~byom_monitor.session.local_sagemaker.session.LocalSagemakerSession`: S3 in
 ``[monitoring] local_s3``, the control plane in ``[monitoring] database``), a placeholder role
 and the local bucket, and points :mod:`byom_monitor.io.storage` at the local S3 so the project's
-own ``s3://`` reads and writes land there too; ``backend = sagemaker`` a real ``sagemaker.Session`` from the profile,
-region and role in config.ini. The SDK code after that line is the same for both.
+own ``s3://`` reads and writes land there too; ``backend = sagemaker`` a real
+``sagemaker.Session`` from the profile, region and role in config.ini. The SDK code after that
+line is the same for both.
 """
 from __future__ import annotations
 

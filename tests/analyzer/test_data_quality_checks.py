@@ -4,10 +4,12 @@ import pandas as pd
 import pytest
 
 from byom_monitor.analyzer.data_quality import (
-    check_data_quality, statistics_document, suggest_constraints,
+    check_data_quality,
+    statistics_document,
+    suggest_constraints,
 )
-from byom_monitor.io.formats import FormatError
 from byom_monitor.engines.profile import profile_frame
+from byom_monitor.io.formats import FormatError
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_a_folder_given_for_a_file_is_named(data):
 @pytest.mark.parametrize("header", ['"false"', '"true"', "1", "null"])
 def test_header_must_be_a_boolean(data, header):
     env = {"dataset_source": str(data / "d.csv"), "output_path": str(data / "out"),
-           "dataset_format": '{"csv": {"header": %s}}' % header}
+           "dataset_format": f'{{"csv": {{"header": {header}}}}}'}
     outcome = run_job(env, message_file=None)
     assert outcome.status == "Failed"
     assert ("dataset_format csv header must be true or false (a JSON boolean), got "

@@ -7,9 +7,9 @@ import pytest
 
 from byom_monitor.analyzer.data_quality import statistics_document, suggest_constraints
 from byom_monitor.analyzer.inputs import profile_dataset
-from byom_monitor.io.datasets import DatasetError, DatasetFormat, csv_blocks
 from byom_monitor.analyzer.parallel_profile import profile_csv_blocks
 from byom_monitor.engines.profile import MAX_TRACKED_VALUES
+from byom_monitor.io.datasets import DatasetError, DatasetFormat, csv_blocks
 
 BLOCK = 64 * 1024
 

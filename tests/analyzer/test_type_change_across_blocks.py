@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from byom_monitor.io import datasets
 from byom_monitor.analyzer.contract import run_job
+from byom_monitor.io import datasets
 
 CSV = json.dumps({"csv": {"header": True}})
 ROWS = 300_000  # above pandas' low_memory chunk, so one block once gave a DtypeWarning

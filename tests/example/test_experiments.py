@@ -1,7 +1,7 @@
 import pytest
 
-from byom_monitor.io.config import Config, ConfigError
 from byom_monitor.example.experiments import ExperimentStore
+from byom_monitor.io.config import Config, ConfigError
 
 
 def test_runs_round_trip_and_latest_per_scenario(tmp_path):

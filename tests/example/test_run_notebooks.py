@@ -8,7 +8,12 @@ import pytest
 import generate_altered
 from byom_monitor.example.checks import CHECKS
 from byom_monitor.example.run_notebooks import (
-    NOTEBOOKS, NotebookFailed, failure_text, kernel_environment, main, run_notebooks,
+    NOTEBOOKS,
+    NotebookFailed,
+    failure_text,
+    kernel_environment,
+    main,
+    run_notebooks,
 )
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config

@@ -1,10 +1,9 @@
 """The dashboard's page of the example's scenario runs (what notebook 06 shows)."""
 from __future__ import annotations
 
-import re
-
 import hashlib
 import io
+import re
 import shutil
 import sys
 from pathlib import Path

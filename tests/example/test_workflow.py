@@ -4,7 +4,6 @@ import generate_altered
 from byom_monitor.example import workflow
 from byom_monitor.example.checks import NotReady
 
-
 pytestmark = pytest.mark.usefixtures("restore_storage")
 
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from byom_monitor.live.alerts import AlertError, AlertRule, Alerter
+from byom_monitor.live.alerts import Alerter, AlertError, AlertRule
 from byom_monitor.live.schedule import ExecutionRecord, Schedule
 
 SCHEDULE = Schedule("dq", "data-quality", "cron(0 * ? * * *)", "ep", "capture")

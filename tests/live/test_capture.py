@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from byom_monitor.live.capture import DataCapture, capture_line, capture_record
-from byom_monitor.io.datasets import DatasetFormat, read_chunks
 from byom_monitor.io import storage
+from byom_monitor.io.datasets import DatasetFormat, read_chunks
+from byom_monitor.live.capture import DataCapture, capture_line, capture_record
 from byom_monitor.live.server import OperationalMetrics
 
 WHEN = datetime(2024, 1, 1, 10, 5, 3, 250000, tzinfo=timezone.utc)

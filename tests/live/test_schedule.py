@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from byom_monitor.example import workflow
-from byom_monitor.live.alerts import AlertRule, Alerter
+from byom_monitor.live.alerts import Alerter, AlertRule
 from byom_monitor.live.capture import DataCapture
 from byom_monitor.live.replay import replay
-from byom_monitor.live.schedule import Cron, Schedule, ScheduleError, ScheduleStore, Scheduler
+from byom_monitor.live.schedule import Cron, Schedule, ScheduleError, Scheduler, ScheduleStore
 from byom_monitor.live.server import OperationalMetrics, make_app, serve
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -162,6 +162,7 @@ def test_scheduled_windows_metrics_and_alerts(monitored):
     assert [e.status for e in dq] == ["Completed", "Completed", "CompletedWithViolations",
                                       "CompletedWithViolations"]
     assert len(first) == 4 and len(later) == 4  # nothing repeated, nothing skipped
+    assert all(e.seconds is not None and e.seconds > 0 for e in dq)  # the dashboard shows them
     assert all(e.metrics["feature_baseline_drift_duration"] > 0.1 for e in dq[2:])
     assert all(e.metrics["feature_baseline_drift_duration"] <= 0.1 for e in dq[:2])
     assert sum(e.metrics["invocations"] for e in dq) == 1400  # the server's own counts

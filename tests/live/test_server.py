@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from byom_monitor.live.capture import DataCapture
 from byom_monitor.example.model import CreditRiskModel
+from byom_monitor.live.capture import DataCapture
 from byom_monitor.live.replay import replay
 from byom_monitor.live.server import OperationalMetrics, make_app, serve
 

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from byom_monitor.io import storage
 from byom_monitor.clarify.config import ClarifyError
 from byom_monitor.session.local_sagemaker.serving import served_predictor
 from byom_monitor.session.local_sagemaker.session import LocalSagemakerSession

@@ -3,8 +3,8 @@ config.ini key for each configuration error (moto; AWS files in a temporary fold
 import boto3
 import pytest
 
-from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
 from byom_monitor.io.config import ConfigError
+from byom_monitor.session.aws_session import s3_root, sagemaker_session_from_config
 
 ACCOUNT_ROLE = "arn:aws:iam::123456789012:role/{}"
 

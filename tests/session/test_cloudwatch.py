@@ -8,10 +8,10 @@ import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from byom_monitor.session.cloudwatch import metric_data, namespace, publish_safely, put_metrics
 from byom_monitor.io.config import Config
-from byom_monitor.session.runners import Execution
 from byom_monitor.live.schedule import Schedule, Scheduler, ScheduleStore
+from byom_monitor.session.cloudwatch import metric_data, namespace, publish_safely, put_metrics
+from byom_monitor.session.runners import Execution
 
 WHEN = datetime(2024, 1, 1, 3, tzinfo=timezone.utc)
 DIMENSIONS = {"Endpoint": "credit-model", "MonitoringSchedule": "dq"}

@@ -7,9 +7,14 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from byom_monitor.session.processing_results import (JobResult, JobTimeout, container_logs,
-                                             result_from_description, run_processing,
-                                             wait_for_job)
+from byom_monitor.session.processing_results import (
+    JobResult,
+    JobTimeout,
+    container_logs,
+    result_from_description,
+    run_processing,
+    wait_for_job,
+)
 
 STARTED = datetime(2026, 1, 1, 10, tzinfo=timezone.utc)
 JOB = "model-monitor-byom-2026-01-01-10-00-00-000"

@@ -7,8 +7,13 @@ import pytest
 from moto import mock_aws
 
 import generate_altered
-from byom_monitor.session.run_names import (MAX_NAME_LENGTH, experiment_name, fit, run_name,
-                                    trial_component_name)
+from byom_monitor.session.run_names import (
+    MAX_NAME_LENGTH,
+    experiment_name,
+    fit,
+    run_name,
+    trial_component_name,
+)
 
 WHEN = datetime(2026, 1, 27, 10, 15, 0, tzinfo=timezone.utc)
 SERVICE_NAME = re.compile(r"[a-z0-9](-*[a-z0-9])*")

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from byom_monitor.session import jobs
 from byom_monitor.io import storage
+from byom_monitor.session import jobs
 from byom_monitor.session.runners import LocalRunner
 
 

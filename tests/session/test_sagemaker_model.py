@@ -13,12 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from moto import mock_aws
+from xgboost_venv import container_python
 
 from byom_monitor.example.model import BOOSTER_FILE, CreditRiskModel
-from byom_monitor.session.sagemaker_model import (CONTAINER_XGBOOST, CONTENT_TAG, container_booster,
-                                          ensure_model, package, predictor_model_names)
+from byom_monitor.session.sagemaker_model import (
+    CONTAINER_XGBOOST,
+    CONTENT_TAG,
+    container_booster,
+    ensure_model,
+    package,
+    predictor_model_names,
+)
 from byom_monitor.session.serving import inference
-from xgboost_venv import container_python
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 REGION = "us-east-1"

@@ -5,10 +5,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from byom_monitor.session import jobs
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config, ConfigError
-from byom_monitor.session.runners import runner_for
+from byom_monitor.session import jobs
+from byom_monitor.session.backends import runner_for
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 REGION = "us-east-1"

@@ -11,10 +11,15 @@ from typing import Any
 
 import pandas as pd
 
-from byom_monitor.io import storage
 from byom_monitor.example.report.runs import Results
-from byom_monitor.example.report.sections import (Section, label_drift_overview, overview, png,
-                                                  scenario_sections)
+from byom_monitor.example.report.sections import (
+    Section,
+    label_drift_overview,
+    overview,
+    png,
+    scenario_sections,
+)
+from byom_monitor.io import storage
 
 STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1000px}"
          "table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from byom_monitor.example.experiments import ExperimentStore
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config
-from byom_monitor.example.experiments import ExperimentStore
 
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 #: config.ini [BASELINES] keys of the documents the charts compare with.
@@ -178,7 +178,7 @@ class Results:
     runs: list[ScenarioRun]
 
     @classmethod
-    def load(cls, config: Config, session: Any = None) -> "Results":
+    def load(cls, config: Config, session: Any = None) -> Results:
         """With a SageMaker ``session`` (either backend's, from ``session_from_config``): the
         runs from SageMaker Experiments and the documents through ``S3Downloader``; a run the
         Experiments do not know is looked up in the SQLite store of config.ini, where runs were
@@ -194,7 +194,7 @@ class Results:
 
     @classmethod
     def read(cls, config: Config, parameters_of: RunParameters, read: ReadDocument
-             ) -> "Results":
+             ) -> Results:
         """The baselines of config.ini and the last orchestration, from the given sources."""
         baselines = {key: read(config.get_baseline(key)) for key in BASELINE_KEYS}
         return cls(baselines, last_orchestration(config, parameters_of, read))

@@ -20,17 +20,16 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
+from byom_monitor.errors import InputError
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config
 from byom_monitor.live.dashboard.alerts_view import alerts_page
 from byom_monitor.live.dashboard.context import Context, since
 from byom_monitor.live.dashboard.endpoint_view import endpoint_page
 from byom_monitor.live.dashboard.execution_view import execution_page
-from byom_monitor.live.dashboard.layout import Page, document, esc, link
+from byom_monitor.live.dashboard.layout import Page, document, esc, href, link
 from byom_monitor.live.dashboard.overview import overview
-from byom_monitor.live.dashboard.layout import href
 from byom_monitor.live.dashboard.schedule_view import schedule_page
-from byom_monitor.errors import InputError
 
 COOKIE = "byom_dashboard_token"
 MIN_TOKEN_LENGTH = 12

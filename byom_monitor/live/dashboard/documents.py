@@ -12,8 +12,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from byom_monitor.io import storage
 from byom_monitor.clarify.checks import BIAS_STAGES, ndcg
+from byom_monitor.io import storage
 
 
 @dataclass

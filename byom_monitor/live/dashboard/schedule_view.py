@@ -127,7 +127,7 @@ def _clarify_charts(context: Context, name: str, check: str) -> tuple[str, list[
             continue
         when = _moment(execution.scheduled_time)
         if check == "model-bias":
-            for (stage, facet, value, metric), number_ in docs.bias_values(loaded.document).items():
+            for (_stage, facet, value, metric), number_ in docs.bias_values(loaded.document).items():
                 values.setdefault(f"{metric} ({facet} = {value})", []).append((when, number_))
         else:
             for label, score in docs.ndcg_scores(loaded.document, baseline.document).items():

@@ -12,15 +12,15 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from byom_monitor.session.local_sagemaker.processing import run_processing_job
-from byom_monitor.session.local_sagemaker.serving import ScriptModePredictor
+from byom_monitor.session.local_sagemaker.processing import LocalServices, run_processing_job
 from byom_monitor.session.local_sagemaker.store import ResourceStore
-from byom_monitor.session.local_sagemaker.transport import ACCOUNT_ID, ServiceError, snake_case
-from byom_monitor.session.local_sagemaker.processing import LocalServices
 from byom_monitor.session.local_sagemaker.transport import (
+    ACCOUNT_ID,
     PAGING,
+    ServiceError,
     only_emulated,
     page,
+    snake_case,
 )
 
 _TERMINAL = ("Completed", "Failed", "Stopped")

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from byom_monitor.session.local_sagemaker.store import ResourceStore
-from byom_monitor.session.local_sagemaker.transport import ServiceError, snake_case
 from byom_monitor.session.local_sagemaker.transport import (
     PAGING,
+    ServiceError,
     only_emulated,
     page,
+    snake_case,
 )
 
 DEFINITION_KINDS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")

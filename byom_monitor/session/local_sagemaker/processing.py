@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from byom_monitor.io import storage
 from byom_monitor.analyzer.outcome import Outcome
+from byom_monitor.io import storage
 from byom_monitor.session.local_sagemaker.s3 import LocalS3
 from byom_monitor.session.local_sagemaker.serving import served_predictor
 from byom_monitor.session.local_sagemaker.staging import (

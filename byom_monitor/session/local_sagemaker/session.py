@@ -17,11 +17,11 @@ from sagemaker.session import _check_job_status
 
 from byom_monitor.session.local_sagemaker.control_plane import ControlPlane
 from byom_monitor.session.local_sagemaker.experiments import Experiments
+from byom_monitor.session.local_sagemaker.monitoring import Monitoring
+from byom_monitor.session.local_sagemaker.processing import LocalServices
 from byom_monitor.session.local_sagemaker.s3 import LocalS3
 from byom_monitor.session.local_sagemaker.store import ResourceStore
 from byom_monitor.session.local_sagemaker.transport import emulated_boto_session
-from byom_monitor.session.local_sagemaker.monitoring import Monitoring
-from byom_monitor.session.local_sagemaker.processing import LocalServices
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_BUCKET = "byom-monitor-local"

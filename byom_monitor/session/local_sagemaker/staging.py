@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from byom_monitor.io import storage
 from byom_monitor.analyzer.contract import run_job
+from byom_monitor.analyzer.outcome import Outcome
 from byom_monitor.clarify.job import ClarifyJob, run_clarify
 from byom_monitor.clarify.predictor import Predictor
-from byom_monitor.analyzer.outcome import Outcome
+from byom_monitor.io import storage
 
 MODEL_MONITOR, CLARIFY = "model-monitor", "clarify"
 PROCESSING = "/opt/ml/processing"

@@ -3,10 +3,17 @@ from types import SimpleNamespace
 
 import pytest
 
+from byom_monitor.example.report.runs import (
+    BASELINE_KEYS,
+    ResultError,
+    Results,
+    document_reader,
+    first_found,
+    last_orchestration,
+    store_parameters,
+    trial_component_parameters,
+)
 from byom_monitor.io.config import Config
-from byom_monitor.example.report.runs import (BASELINE_KEYS, ResultError, Results,
-                                              document_reader, first_found, last_orchestration,
-                                              store_parameters, trial_component_parameters)
 
 
 def write(path, document) -> str:

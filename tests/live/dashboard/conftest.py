@@ -12,10 +12,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generated_store import generate_store
 
-from byom_monitor.io.config import Config
-from byom_monitor.live.dashboard.app import serve_dashboard
 from byom_monitor.example.scenario_runs import scenario_runs_page
-from byom_monitor.live.dashboard.app import stop
+from byom_monitor.io.config import Config
+from byom_monitor.live.dashboard.app import serve_dashboard, stop
 
 
 @pytest.fixture(scope="session")

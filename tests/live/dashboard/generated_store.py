@@ -260,7 +260,9 @@ def _executions(database: str, pool: dict, metrics: dict, start: datetime, hours
                          record.exit_message, record.failure_reason, json.dumps(record.outputs),
                          json.dumps(record.metrics)))
     with closing(sqlite3.connect(database)) as db, db:
-        db.executemany("INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT OR REPLACE INTO executions (schedule, scheduled_time, status, "
+                       "exit_message, failure_reason, outputs, metrics) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _endpoint_metrics(database: str, start: datetime, end: datetime, rng: random.Random) -> None:
