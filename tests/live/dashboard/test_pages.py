@@ -289,7 +289,6 @@ def test_result_files_on_s3(own_store, serve, s3_bucket):
 
 def test_durations_show_when_the_store_records_them(own_store, serve):
     with closing(sqlite3.connect(own_store.database)) as db, db:
-        db.execute("ALTER TABLE executions ADD COLUMN seconds REAL")  # an additive schema
         db.execute("UPDATE executions SET seconds = 12.5 WHERE schedule = 'data-quality-hourly' "
                    "AND scheduled_time = ?", (LAST,))
     page = fetch(serve(own_store) + "/schedules/data-quality-hourly").body
