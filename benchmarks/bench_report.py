@@ -18,21 +18,21 @@ sys.path.insert(0, str(ROOT))
 def orchestrate_all(folder: Path):
     import generate_altered
     import prep
-    from byom_monitor.example import orchestrate, workflow
+    from byom_monitor.example.baselines import CHECKS, build_baseline
+    from byom_monitor.example.scenario_recording import record_scenarios
     from byom_monitor.io.config import Config
+    from byom_monitor.session.sessions import session_from_config
 
     config = Config(folder / "config.ini")
     config.set("monitoring", "model_dir", str(folder / "models"))
     config.set("monitoring", "data_dir", str(folder / "data"))
     prep.main(raw_file=folder / "absent.asc", data_dir=folder / "data", model_dir=folder / "models")
-    workflow.data_quality_baseline(config)
-    workflow.model_quality_baseline(config)
-    workflow.clarify_baseline(config, "model-bias")
-    workflow.clarify_baseline(config, "model-explainability")
-    orchestrate.run_scenarios(config, generate_altered.SCENARIOS,
-                              lambda s: generate_altered.main(s, config=config),
-                              progress=lambda _: None)
-    return config
+    session, role, bucket = session_from_config(config)
+    for check in CHECKS:
+        build_baseline(config, session, role, bucket, check)
+    record_scenarios(config, session, role, bucket, generate_altered.SCENARIOS,
+                     lambda name: generate_altered.main(name, config=config, session=session))
+    return config, session
 
 
 def main() -> None:
@@ -40,9 +40,9 @@ def main() -> None:
     from byom_monitor.example import report
 
     with tempfile.TemporaryDirectory() as name:
-        config = orchestrate_all(Path(name))
+        config, session = orchestrate_all(Path(name))
         clock = time.perf_counter()
-        results = report.Results.load(config)
+        results = report.Results.load(config, session)
         loaded = time.perf_counter() - clock
         clock, cpu = time.perf_counter(), time.process_time()
         sections = report.scenario_sections(results, generate_altered.SCENARIOS)

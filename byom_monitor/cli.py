@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from dataclasses import asdict
@@ -130,7 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
     args = build_parser().parse_args(argv)
+    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")  # the SDK's v3 notice per class
+    # warnings and errors only: the SDK turns on INFO logging of the root logger when it
+    # imports sagemaker.experiments, unless the root logger is configured first
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("sagemaker.config").setLevel(logging.WARNING)  # its config-file search
     from byom_monitor.errors import MonitorError
     from byom_monitor.io.config import Config, ConfigError
 
@@ -173,28 +181,35 @@ def _print(value: Any) -> None:
 
 
 def _baseline(args: argparse.Namespace, config: Any) -> int:
-    from byom_monitor.example import workflow
+    from byom_monitor.example.baselines import build_baseline
+    from byom_monitor.session.sessions import session_from_config
 
     print(f"building the {args.check} baseline ...", file=sys.stderr)
-    if args.check == "data-quality":
-        result = workflow.data_quality_baseline(config)
-    elif args.check == "model-quality":
-        result = workflow.model_quality_baseline(config)
-    else:
-        result = workflow.clarify_baseline(config, args.check)
-    _print({"check": args.check, "status": "Completed",
-            "locations": config.items("BASELINES")})
-    return 0 if result is not None else 1
+    session, role, bucket = session_from_config(config)
+    recorded = build_baseline(config, session, role, bucket, args.check)
+    _print({"check": args.check, "status": "Completed", "locations": recorded})
+    return 0
 
 
 def _check(args: argparse.Namespace, config: Any) -> int:
-    from byom_monitor.example.orchestrate import run_check
+    from sagemaker.exceptions import UnexpectedStatusException
 
-    result = run_check(config, args.check)
-    print(result.outcome.message, file=sys.stderr)
-    violations = result.violation_list
-    _print({"status": result.status, "violations": violations})
-    return 3 if args.fail_on_violations and violations else 0
+    from byom_monitor.errors import JobFailed
+    from byom_monitor.example import checks
+    from byom_monitor.io.config import ConfigError
+    from byom_monitor.session.sessions import session_from_config
+
+    session, role, bucket = session_from_config(config)
+    try:
+        result = checks.run_check(config, session, role, bucket, args.check)
+    except checks.NotReady as exc:
+        raise ConfigError(str(exc)) from None
+    except UnexpectedStatusException as exc:
+        raise JobFailed(f"{args.check}: {exc}") from None
+    print(result.exit_message, file=sys.stderr)
+    _print({"status": result.status, "job": result.job_name, "results": result.destination,
+            "violations": result.violations})
+    return 3 if args.fail_on_violations and result.violations else 0
 
 
 def _serve(args: argparse.Namespace, config: Any) -> int:
@@ -304,8 +319,11 @@ def _report(args: argparse.Namespace, config: Any) -> int:
     from pathlib import Path
 
     from byom_monitor.example import report
+    from byom_monitor.session.sessions import session_from_config
 
-    location = report.write_report(report.Results.load(config), Path(config.store) / "report")
+    session, _, _ = session_from_config(config)
+    location = report.write_report(report.Results.load(config, session),
+                                   Path(config.store) / "report")
     print(location)
     return 0
 
@@ -315,7 +333,10 @@ def _dashboard(args: argparse.Namespace, config: Any) -> int:
 
     from byom_monitor.example.scenario_runs import scenario_runs_page
     from byom_monitor.live.dashboard.app import DashboardError, run
+    from byom_monitor.session.sessions import session_from_config
 
+    if config.backend == "local":  # result files at s3:// locations are in the local S3
+        session_from_config(config)
     try:
         return run(config, args.host, args.port,
                    args.token or os.environ.get("BYOM_DASHBOARD_TOKEN") or None,

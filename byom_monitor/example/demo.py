@@ -17,13 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from byom_monitor.example import workflow
+from byom_monitor.example.baselines import build_baseline
+from byom_monitor.io import storage
 from byom_monitor.io.config import Config
 from byom_monitor.live.alerts import Alerter, AlertRule
 from byom_monitor.live.capture import DataCapture
 from byom_monitor.live.replay import replay
 from byom_monitor.live.schedule import Schedule, Scheduler, ScheduleStore
 from byom_monitor.live.server import OperationalMetrics, make_app, serve
+from byom_monitor.session.sessions import session_from_config
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -48,12 +50,15 @@ def main(project: str = ".") -> int:
     folder.mkdir(parents=True)
     config = Config(folder / "config.ini")
     for key, value in (("model_dir", main_config.model_dir), ("data_dir", main_config.data_dir),
-                       ("store", str(folder)), ("database", str(folder / "monitor.sqlite"))):
+                       ("store", str(folder)), ("database", str(folder / "monitor.sqlite")),
+                       ("local_s3", str(folder / "s3"))):
         config.set("monitoring", key, value)
 
-    print("1. baselines (data quality, model quality)", flush=True)
-    workflow.data_quality_baseline(config)
-    workflow.model_quality_baseline(config)
+    print("1. baselines (data quality, model quality), on the in-process SageMaker session",
+          flush=True)
+    session, role, bucket = session_from_config(config)
+    for check in ("data-quality", "model-quality"):
+        build_baseline(config, session, role, bucket, check)
 
     print("2. serving the model with data capture; replaying 2 h of normal and 2 h of drifted "
           "traffic (simulated time)", flush=True)
@@ -102,7 +107,7 @@ def main(project: str = ".") -> int:
         print(f"  {record.schedule:22s} {record.scheduled_time}  {record.status:24s}{extra}")
     last = next(r for r in reversed(executions) if r.schedule == "data-quality-hourly")
     print("\nviolations of the last data-quality window:")
-    for violation in json.loads(Path(last.outputs["constraint_violations.json"]).read_text())[
+    for violation in json.loads(storage.read_text(last.outputs["constraint_violations.json"]))[
             "violations"]:
         print(f"  {violation['feature_name']}: {violation['description']}")
     print(f"\nalert deliveries recorded: {len(alerter.deliveries())}; "

@@ -77,9 +77,11 @@ def _draw(config: Config) -> str:
         overview,
         scenario_sections,
     )
+    from byom_monitor.session.sessions import session_from_config
 
     try:
-        results = Results.load(config)
+        session, _, _ = session_from_config(config)  # the runs notebook 05 recorded with it
+        results = Results.load(config, session)
         registry = scenario_registry()
         parts = ["<h2>Expected against observed violations</h2>",
                  overview(results, registry).to_html(border=0, na_rep="-"),

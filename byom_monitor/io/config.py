@@ -36,6 +36,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "data_dir": "data",
         "database": "results/monitor.sqlite",
         "local_s3": "results/s3",
+        "capture": "",
     },
     "predictors": {},
     "BASELINES": {},
@@ -139,6 +140,17 @@ class Config:
         if storage.is_s3(value):
             raise ConfigError(f"{self.path}: [monitoring] local_s3 must be a local folder, "
                               f"got {value}")
+        return self._location(value)
+
+    @property
+    def capture(self) -> str:
+        """The model server's capture destination (its ``--capture``): where the monitoring
+        schedules made with the SDK on the local session find an ``EndpointInput``'s traffic."""
+        value = self.get("monitoring", "capture", "").strip()
+        if not value:
+            raise ConfigError(f"{self.path}: [monitoring] capture is not set: name the model "
+                              f"server's capture destination (its --capture) to run schedules "
+                              f"that watch an endpoint")
         return self._location(value)
 
     @property

@@ -13,6 +13,7 @@ schedulers sharing one store run each window once.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import time
@@ -21,27 +22,25 @@ from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from byom_monitor.analyzer.ground_truth import parse_duration
 from byom_monitor.errors import InputError
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config
-from byom_monitor.io.datasets import DatasetFormat, read_chunks
-from byom_monitor.io.formats import load_json
 from byom_monitor.live.leases import Leases
-from byom_monitor.session.backends import runner_for
-from byom_monitor.session.cloudwatch import publish_safely
-from byom_monitor.session.jobs import JobInput, clarify_job, data_quality_job, model_quality_job
-from byom_monitor.session.runners import Execution
+from byom_monitor.live.sdk_schedules import is_local, record_execution, sdk_schedules
+from byom_monitor.live.window_jobs import WindowSource, run_window
+from byom_monitor.session.aws_session import s3_root
+from byom_monitor.session.cloudwatch import publish_safely, put_metrics
+from byom_monitor.session.job_limits import max_runtime
+from byom_monitor.session.sessions import session_from_config
 
+logger = logging.getLogger(__name__)
 CHECK_TYPES = ("data-quality", "model-quality", "model-bias", "model-explainability")
 TERMINAL = ("Completed", "CompletedWithViolations", "Failed", "Stopped")
-GROUND_TRUTH_INPUT = "/opt/ml/processing/groundtruth"
 _NAMES = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7,
           "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8,
           "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12}
@@ -296,14 +295,29 @@ class ScheduleStore:
 
 
 # -- running windows ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Planned:
+    """A schedule to run, and how to find what its windows check (resolved when one runs, so
+    a missing baseline fails that execution, not the scheduler)."""
+
+    schedule: Schedule
+    source: Callable[[], WindowSource]
+    made_with_sdk: bool = False
+
+
 class Scheduler:
-    """Runs the due executions of every schedule (``run_due``), with an injectable clock."""
+    """Runs the due executions of every schedule (``run_due``), with an injectable clock: the
+    schedules of the store (``byom-monitor schedule create``) and, on the local backend, those
+    made with the SDK's ``create_monitoring_schedule`` (:mod:`byom_monitor.live.sdk_schedules`).
+    Every window is a Processing job on the session of config.ini
+    (:mod:`byom_monitor.live.window_jobs`), so ``MaxRuntimeInSeconds`` bounds it."""
 
     def __init__(self, config: Config, store: ScheduleStore | None = None,
                  on_execution: Callable[[Schedule, ExecutionRecord], None] | None = None) -> None:
         self.config = config
         self.store = store or ScheduleStore(config.database)
-        self.runner = runner_for(config)  # one per scheduler: on AWS it holds a session
+        self.session, self.role, bucket = session_from_config(config)
+        self.output_root = storage.join(s3_root(config, bucket), "monitoring")
         self.leases = Leases(self.store.database)
         self.on_execution = on_execution
 
@@ -311,7 +325,8 @@ class Scheduler:
         """Run every unfinished window up to ``now``. A window is claimed with a lease first,
         so schedulers sharing a store run each window once."""
         done = []
-        for schedule in self.store.list():
+        for planned in self._planned():
+            schedule = planned.schedule
             if schedule.status != "Scheduled":
                 continue
             finished = self.store.finished_times(schedule.name)
@@ -322,27 +337,59 @@ class Scheduler:
                     continue
                 with self.leases.holding(f"window:{schedule.name}:{key}") as claimed:
                     if claimed and key not in self.store.finished_times(schedule.name):
-                        done.append(self.run_window(schedule, scheduled))
+                        done.append(self._run(planned, scheduled))
         return done
 
     def run_window(self, schedule: Schedule, scheduled: datetime) -> ExecutionRecord:
+        """Run one window of a schedule of the store."""
+        return self._run(_Planned(schedule, partial(self._store_source, schedule)), scheduled)
+
+    def _planned(self) -> list[_Planned]:
+        planned = [_Planned(s, partial(self._store_source, s)) for s in self.store.list()]
+        names = {p.schedule.name for p in planned}
+        for found in sdk_schedules(self.session, self.config):
+            source = found.source
+            if source.schedule in names:
+                logger.warning("monitoring schedule %s made with the SDK is not run: the "
+                               "store has a schedule of the same name", source.schedule)
+                continue
+            schedule = Schedule(source.schedule, source.check, found.cron, source.endpoint,
+                                source.capture, ground_truth=source.ground_truth,
+                                start_offset=found.start_offset, end_offset=found.end_offset,
+                                status=found.status, created=found.created)
+            planned.append(_Planned(schedule, lambda s=source: s, made_with_sdk=True))
+        return planned
+
+    def _run(self, planned: _Planned, scheduled: datetime) -> ExecutionRecord:
+        schedule = planned.schedule
         record = ExecutionRecord(schedule.name, scheduled.isoformat(), "InProgress")
         self.store.save(record)
         clock = time.perf_counter()
+        job_name = None
         try:
-            execution = self._execute(schedule, scheduled)
-            record.status, record.exit_message = execution.status, execution.exit_message
-            record.failure_reason, record.outputs = execution.failure_reason, execution.outputs
-            record.metrics = _metrics(execution)
+            start, end = self._window(schedule, scheduled)
+            window = run_window(self.session, self.role, planned.source(), start, end, scheduled)
+            result = window.run.result
+            job_name = result.job_name
+            record.status, record.exit_message = result.status, result.message
+            record.failure_reason = result.failure_reason
+            record.outputs, record.metrics = window.run.files, window.metrics
             record.metrics.update(_endpoint_metrics(self.config.database, schedule.endpoint,
-                                                    *self._window(schedule, scheduled)))
+                                                    start, end))
         except Exception as exc:  # an execution fails; the scheduler goes on
             record.status, record.exit_message = "Failed", f"Failed: {exc}"
             record.failure_reason = str(exc)
         record.seconds = round(time.perf_counter() - clock, 3)
         self.store.save(record)
-        if record.metrics:  # a CloudWatch error is logged; the other schedules still run
-            publish_safely(self.runner.publish_metrics, schedule.check, schedule.endpoint,
+        if planned.made_with_sdk:
+            arn = (self.session.sagemaker_client.describe_processing_job(
+                ProcessingJobName=job_name)["ProcessingJobArn"] if job_name else None)
+            record_execution(self.session, schedule.name, scheduled, record.status, arn,
+                             record.failure_reason)
+        if record.metrics and not is_local(self.session):  # locally: the SQLite store only
+            # a CloudWatch error is logged; the other schedules still run
+            cloudwatch = self.session.boto_session.client("cloudwatch")
+            publish_safely(partial(put_metrics, cloudwatch), schedule.check, schedule.endpoint,
                            schedule.name, record.metrics, scheduled)
         if self.on_execution is not None:
             self.on_execution(schedule, record)
@@ -360,59 +407,22 @@ class Scheduler:
             end += parse_duration(schedule.end_offset, "end_offset")
         return start, end
 
-    def _execute(self, schedule: Schedule, scheduled: datetime) -> Execution:
-        config = self.config
-        start, end = self._window(schedule, scheduled)
-        capture = storage.join(schedule.capture, schedule.endpoint, schedule.variant)
-        output = storage.join(config.store, "monitoring", schedule.name,
-                              scheduled.strftime("%Y/%m/%d/%H"))
-        window = {"start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "end_time": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "sagemaker_endpoint_name": schedule.endpoint,
-                  "sagemaker_monitoring_schedule_name": schedule.name,
-                  "publish_cloudwatch_metrics": "Enabled"}
-        hours = _hours(start, end)
-        if schedule.check == "data-quality":
-            job = data_quality_job(capture, output,
-                                   constraints=config.get_baseline("data-quality-constraints"),
-                                   statistics=config.get_baseline("data-quality-statistics"))
-            fmt = {"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}}
-            job = replace(job, environment={**job.environment, **window,
-                                            "dataset_format": json.dumps(fmt)},
-                          inputs=_only_hours(job.inputs, hours))
-        elif schedule.check == "model-quality":
-            attributes = {"problem_type": "BinaryClassification", "probability_attribute": "0",
-                          "probability_threshold_attribute": str(_threshold(config))}
-            job = model_quality_job(capture, output, attributes,
-                                    constraints=config.get_baseline("model-quality-constraints"))
-            job = replace(job, environment={
-                **job.environment, **window, "ground_truth_source": GROUND_TRUTH_INPUT,
-                "dataset_format": json.dumps({"sagemakerCaptureJson": {}})},
-                inputs=_only_hours(job.inputs, hours)
-                + (JobInput("ground_truth", schedule.ground_truth, GROUND_TRUTH_INPUT),))
+    def _store_source(self, schedule: Schedule) -> WindowSource:
+        """What a schedule of the store checks: the baselines config.ini records."""
+        config, check = self.config, schedule.check
+        if check == "data-quality":
+            baselines = {"constraints": config.get_baseline("data-quality-constraints"),
+                         "statistics": config.get_baseline("data-quality-statistics")}
+        elif check == "model-quality":
+            baselines = {"constraints": config.get_baseline("model-quality-constraints")}
         else:
-            dataset = storage.join(output, "input", "captured.csv")
-            analysis_config = config.get_baseline(f"{schedule.check}-analysis_config")
-            _captured_as_csv(capture, start, end, analysis_config, _threshold(config), dataset)
-            job = clarify_job(schedule.check, analysis_config, dataset, output,
-                              baseline_analysis=config.get_baseline(f"{schedule.check}-analysis"))
-        return self.runner.run(job)
-
-
-def _hours(start: datetime, end: datetime) -> tuple[str, ...]:
-    """The capture hour folders (yyyy/mm/dd/hh) that hold records of [start, end)."""
-    hour = start.replace(minute=0, second=0, microsecond=0)
-    folders = []
-    while hour < end:
-        folders.append(hour.strftime("%Y/%m/%d/%H"))
-        hour += timedelta(hours=1)
-    return tuple(folders)
-
-
-def _only_hours(inputs: tuple[JobInput, ...], hours: tuple[str, ...]) -> tuple[JobInput, ...]:
-    """The capture input restricted to the window's hours (the baselines stay whole)."""
-    return tuple(replace(i, include=hours) if i.name == "baseline_dataset_input" else i
-                 for i in inputs)
+            baselines = {"analysis_config": config.get_baseline(f"{check}-analysis_config"),
+                         "analysis": config.get_baseline(f"{check}-analysis")}
+        return WindowSource(schedule.name, check,
+                            storage.join(schedule.capture, schedule.endpoint, schedule.variant),
+                            schedule.endpoint, baselines,
+                            storage.join(self.output_root, schedule.name), max_runtime(check),
+                            schedule.ground_truth, _threshold(config))
 
 
 def _threshold(config: Config) -> float:
@@ -422,30 +432,6 @@ def _threshold(config: Config) -> float:
     if not storage.exists(metadata):
         return 0.5
     return float(json.loads(storage.read_text(metadata)).get("threshold", 0.5))
-
-
-def _captured_as_csv(capture: str, start: datetime, end: datetime, analysis_config: str,
-                     threshold: float, target: str) -> None:
-    """The window's captured requests as a CSV with the analysis config's ``headers``, and the
-    model's predicted label as its ``label`` column: the captured values are the features, the
-    headers without the label, in order."""
-    settings = load_json(analysis_config)
-    headers, label = settings.get("headers"), settings.get("label")
-    if not isinstance(headers, list) or label not in headers:
-        raise ScheduleError(f"{analysis_config}: needs 'headers' and a 'label' among them to "
-                            f"name the captured columns")
-    features = [name for name in headers if name != label]
-    chunks = [c.frame for c in read_chunks(capture, DatasetFormat("capture"), start=start, end=end)]
-    if not chunks:
-        raise ValueError(f"{capture}: no captured records between {start} and {end}")
-    frame = pd.concat(chunks, ignore_index=True)
-    predicted = (frame.iloc[:, 0].astype(float) > threshold).astype(int)
-    data = frame.iloc[:, 1:]
-    if data.shape[1] != len(features):
-        raise ScheduleError(f"{capture}: captured rows have {data.shape[1]} values; "
-                            f"{analysis_config} names {len(features)} features")
-    data.columns = features
-    storage.write_text(target, data.assign(**{label: predicted})[headers].to_csv(index=False))
 
 
 def _endpoint_metrics(database: str, endpoint: str, start: datetime,
@@ -461,28 +447,6 @@ def _endpoint_metrics(database: str, endpoint: str, start: datetime,
     if row[0] is None:
         return {}
     return {"invocations": float(row[0]), "errors_4xx": float(row[1]), "errors_5xx": float(row[2])}
-
-
-def _metrics(execution: Execution) -> dict[str, float]:
-    """The execution's CloudWatch-style metrics, and its violation count."""
-    values: dict[str, float] = {"violations": 0.0}
-    violations = execution.output("constraint_violations.json")
-    if violations:
-        values["violations"] = float(len(json.loads(storage.read_text(violations))["violations"]))
-    for name, location in execution.outputs.items():
-        if name.endswith("metrics.jsonl"):
-            for line in storage.read_text(location).splitlines():
-                datum = json.loads(line)
-                if "Value" in datum:
-                    values[datum["MetricName"]] = float(datum["Value"])
-    statistics = execution.output("statistics.json")
-    if statistics:
-        document = json.loads(storage.read_text(statistics))
-        block = next((v for k, v in document.items() if k.endswith("_metrics")), {})
-        for name, metric in block.items():
-            if isinstance(metric, dict) and isinstance(metric.get("value"), float):
-                values[name] = metric["value"]
-    return values
 
 
 def describe(schedule: Schedule, store: ScheduleStore) -> dict[str, Any]:

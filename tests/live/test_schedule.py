@@ -1,5 +1,6 @@
 """Schedules: cron, windows, store, the scheduler's restart rules, and the integration test of
 issue 7 (server, replay, schedules over several windows, stored metrics, a webhook alert)."""
+import io
 import json
 import signal
 import subprocess
@@ -12,12 +13,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pandas as pd
 import pytest
 
-from byom_monitor.example import workflow
+from byom_monitor.io import storage
 from byom_monitor.live.alerts import Alerter, AlertRule
-from byom_monitor.live.capture import DataCapture
-from byom_monitor.live.replay import replay
 from byom_monitor.live.schedule import Cron, Schedule, ScheduleError, Scheduler, ScheduleStore
-from byom_monitor.live.server import OperationalMetrics, make_app, serve
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -98,30 +96,6 @@ def test_schedule_store_round_trip(tmp_path):
     store.delete("dq")
     with pytest.raises(ScheduleError, match="no schedule named 'dq'"):
         store.get("dq")
-
-
-@pytest.fixture
-def monitored(example_config, prepared, tmp_path):
-    """Baselines, a served model with capture, 2 hours of normal then 2 of drifted traffic."""
-    workflow.data_quality_baseline(example_config)
-    workflow.model_quality_baseline(example_config)
-    capture = DataCapture(str(tmp_path / "capture"), "credit-model", flush_seconds=0.2)
-    metrics = OperationalMetrics(example_config.database, "credit-model")
-    server = serve(make_app(prepared["models"], capture=capture, metrics=metrics,
-                            simulated_time=True), port=0)
-    url = f"http://127.0.0.1:{server.server_port}/invocations"
-    train = pd.read_csv(prepared["data"] / "train.csv")
-    features = [c for c in train.columns if c != "credit_risk"]
-    every = timedelta(seconds=7200 / len(train))  # each replay spans two hours
-    replay(url, train, features, start=START, interval=every, label="credit_risk",
-           ground_truth=str(tmp_path / "truth"), clients=4, prefix="normal")
-    replay(url, train.assign(duration=train["duration"] + 24), features,
-           start=START + timedelta(hours=2), interval=every, label="credit_risk",
-           ground_truth=str(tmp_path / "truth"), clients=4, prefix="drifted")
-    server.shutdown()
-    capture.close()
-    metrics.close()
-    return example_config, tmp_path
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -206,18 +180,19 @@ def test_killed_scheduler_finishes_every_window_exactly_once(monitored, tmp_path
     assert all(e.status in ("Completed", "CompletedWithViolations") for e in executions)
 
 
-def test_bias_schedule_analyses_the_captured_window(monitored):
+def test_bias_schedule_analyses_the_captured_window(monitored, add_baselines):
     config, folder = monitored
-    workflow.clarify_baseline(config, "model-bias")
+    add_baselines(config, "model-bias")
     store = ScheduleStore(config.database)
     store.create(Schedule("bias-2h", "model-bias", "cron(0 0/2 ? * * *)", "credit-model",
                           str(folder / "capture"), created=START.isoformat()))
     records = Scheduler(config, store).run_due(START + timedelta(hours=4))
     assert [r.status for r in records] != [] and all(r.status != "Failed" for r in records)
-    captured = pd.read_csv(folder / "results" / "monitoring" / "bias-2h" / "2024" / "01" / "01"
-                           / "04" / "input" / "captured.csv")
+    window = records[-1].outputs["analysis.json"].rsplit("/output/", 1)[0]
+    assert window.endswith("/monitoring/bias-2h/2024/01/01/04")
+    captured = pd.read_csv(io.StringIO(storage.read_text(f"{window}/input/captured.csv")))
     assert len(captured) == 700 and list(captured.columns)[-1] == "credit_risk"
-    analysis = json.loads(open(records[-1].outputs["analysis.json"]).read())
+    analysis = json.loads(storage.read_text(records[-1].outputs["analysis.json"]))
     assert "post_training_bias_metrics" in analysis
 
 

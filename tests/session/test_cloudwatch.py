@@ -11,7 +11,6 @@ from moto import mock_aws
 from byom_monitor.io.config import Config
 from byom_monitor.live.schedule import Schedule, Scheduler, ScheduleStore
 from byom_monitor.session.cloudwatch import metric_data, namespace, publish_safely, put_metrics
-from byom_monitor.session.runners import Execution
 
 WHEN = datetime(2024, 1, 1, 3, tzinfo=timezone.utc)
 DIMENSIONS = {"Endpoint": "credit-model", "MonitoringSchedule": "dq"}
@@ -49,22 +48,30 @@ def test_metrics_reach_cloudwatch_in_batches(monkeypatch):
         assert len(listed) == 45 and "broken" not in {m["MetricName"] for m in listed}
 
 
-class _RunnerWithoutCloudWatch:
-    """Jobs complete; every PutMetricData is refused (throttled, no permission...)."""
+class _SessionWithoutCloudWatch:
+    """A SageMaker session (not the local one) whose every PutMetricData is refused
+    (throttled, no permission...)."""
 
     def __init__(self):
         self.published = 0
+        self.boto_session = self
 
-    def run(self, job):
-        return Execution(f"{job.base_job_name}-1", "Completed", "Completed: ok")
+    def client(self, service):
+        assert service == "cloudwatch"
+        return self
 
-    def publish_metrics(self, namespace, dimensions, metrics, when):
+    def put_metric_data(self, **_):
         self.published += 1
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no PutMetricData"}},
                           "PutMetricData")
 
 
-def test_a_publishing_error_does_not_stop_the_other_schedules(tmp_path, caplog):
+def test_a_publishing_error_does_not_stop_the_other_schedules(tmp_path, caplog, monkeypatch):
+    from byom_monitor.live import schedule as schedule_module
+    from byom_monitor.live.window_jobs import WindowRun
+    from byom_monitor.session.managed_jobs import ManagedJobRun
+    from byom_monitor.session.processing_results import JobResult
+
     config = Config(tmp_path / "config.ini")
     config.save_baseline("data-quality-constraints", str(tmp_path / "constraints.json"))
     config.save_baseline("data-quality-statistics", str(tmp_path / "statistics.json"))
@@ -72,14 +79,17 @@ def test_a_publishing_error_does_not_stop_the_other_schedules(tmp_path, caplog):
     for name in ("first", "second"):
         store.create(Schedule(name, "data-quality", "cron(0 * ? * * *)", "credit-model",
                               str(tmp_path / "capture"), created=WHEN.isoformat()))
+    completed = WindowRun(ManagedJobRun(JobResult("job-1", "Completed", "Completed: ok")),
+                          {"violations": 0.0})
+    monkeypatch.setattr(schedule_module, "run_window", lambda *_: completed)
     scheduler = Scheduler(config, store)
-    scheduler.runner = runner = _RunnerWithoutCloudWatch()
+    scheduler.session = session = _SessionWithoutCloudWatch()
     with caplog.at_level(logging.WARNING, logger="byom_monitor.session.cloudwatch"):
         records = scheduler.run_due(WHEN.replace(hour=5))
     assert sorted((r.schedule, r.status) for r in records) == [
         ("first", "Completed"), ("first", "Completed"),
         ("second", "Completed"), ("second", "Completed")]
-    assert runner.published == 4
+    assert session.published == 4
     assert "metrics of schedule first at 2024-01-01T04:00:00+00:00 not published" in caplog.text
 
 

@@ -11,41 +11,23 @@ SCENARIOS = ("control", "default", "feature_drift_systematic", "explainability_d
 
 @pytest.fixture(scope="session")
 def orchestrated(prepared, tmp_path_factory):
-    """config.ini of a folder where the steps of notebooks 01 and 05 ran (05 on SCENARIOS)."""
+    """config.ini of a folder where the steps of notebooks 01 and 05 ran (05 on SCENARIOS), on
+    the in-process SageMaker session."""
     import generate_altered
-    from byom_monitor.example import orchestrate, workflow
+    from byom_monitor.example.baselines import CHECKS, build_baseline
+    from byom_monitor.example.scenario_recording import record_scenarios
     from byom_monitor.io.config import Config
+    from byom_monitor.session.sessions import session_from_config
 
     config = Config(tmp_path_factory.mktemp("orchestrated") / "config.ini")
     config.set("monitoring", "model_dir", str(prepared["models"]))
     config.set("monitoring", "data_dir", str(prepared["data"]))
-    workflow.data_quality_baseline(config)
-    workflow.model_quality_baseline(config)
-    workflow.clarify_baseline(config, "model-bias")
-    workflow.clarify_baseline(config, "model-explainability")
-    orchestrate.run_scenarios(config, SCENARIOS,
-                              lambda name: generate_altered.main(name, config=config),
-                              progress=lambda _: None)
-    record_as_sagemaker_experiments(config)
+    session, role, bucket = session_from_config(config)
+    for check in CHECKS:
+        build_baseline(config, session, role, bucket, check)
+    record_scenarios(config, session, role, bucket, SCENARIOS,
+                     lambda name: generate_altered.main(name, config=config, session=session))
     return config
-
-
-def record_as_sagemaker_experiments(config) -> None:
-    """Each run's parameters logged again with ``sagemaker.experiments.Run`` on the in-process
-    session, and [EXPERIMENT_TRIALS] naming those trial components, as notebook 05 records them
-    on the SageMaker session."""
-    from sagemaker.experiments import Run
-
-    from byom_monitor.example.experiments import ExperimentStore
-    from byom_monitor.session.sessions import session_from_config
-
-    session, _, _ = session_from_config(config)
-    store = ExperimentStore(config.database)
-    for key, run_id in config.items("EXPERIMENT_TRIALS").items():
-        with Run(experiment_name="model-monitor-byom", run_name=f"{key}-1",
-                 sagemaker_session=session) as run:
-            run.log_parameters(store.parameters(run_id))
-            config.save_trial(key, run.experiment_config["RunName"])
 
 
 @pytest.fixture(scope="session")

@@ -144,26 +144,18 @@ def test_runs_only_in_the_sqlite_store_are_still_found(folder):
         first_found(experiments, lambda name: experiments(name + "!"))("nope")
 
 
-def test_store_parameters_are_those_notebook_05_records(orchestrated):
+def test_store_parameters_of_runs_recorded_before_notebook_05_used_run(tmp_path):
+    """Stores written by earlier versions (runs in the SQLite experiment store) still read."""
     from byom_monitor.example.experiments import ExperimentStore
 
-    parameters = store_parameters_of(orchestrated)
-    run_name = ExperimentStore(orchestrated.database).checks().query(
-        "scenario == 'feature_drift_systematic'")["run_id"].iloc[0]
-    found = parameters(run_name)
-    assert found["scenario"] == "feature_drift_systematic"
-    assert found["data-quality-analysis"].endswith("statistics.json")
-    assert found["model-bias-analysis"].endswith("analysis.json")
-    assert found["data-quality-violations"].endswith("constraint_violations.json")
-    assert found["data-quality-violation-count"] == "1"
+    store = ExperimentStore(tmp_path / "monitor.sqlite")
+    run_id = store.start_run("model-monitor-byom", "feature_drift_systematic")
+    store.log_parameters(run_id, {"scenario": "feature_drift_systematic",
+                                  "data-quality-violation-count": "1"})
+    found = store_parameters(store)(run_id)
+    assert found == {"scenario": "feature_drift_systematic", "data-quality-violation-count": "1"}
     with pytest.raises(ResultError, match="no run 'nope'"):
-        parameters("nope")
-
-
-def store_parameters_of(config):
-    from byom_monitor.example.experiments import ExperimentStore
-
-    return store_parameters(ExperimentStore(config.database))
+        store_parameters(store)("nope")
 
 
 def test_runs_read_back_through_the_sdk_and_s3_downloader(tmp_path, monkeypatch):

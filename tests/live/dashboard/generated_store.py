@@ -23,7 +23,7 @@ import pandas as pd
 from byom_monitor.analyzer.contract import run_job
 from byom_monitor.clarify.api import analyze
 from byom_monitor.example.experiments import ExperimentStore
-from byom_monitor.example.orchestrate import EXPERIMENT
+from byom_monitor.example.scenario_recording import EXPERIMENT
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config
 from byom_monitor.live.alerts import Alerter, AlertRule
