@@ -30,12 +30,14 @@ from byom_monitor.analyzer.ground_truth import parse_duration
 from byom_monitor.errors import InputError
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config
+from byom_monitor.io.formats import load_json
 from byom_monitor.live.leases import Leases
 from byom_monitor.live.sdk_schedules import is_local, record_execution, sdk_schedules
 from byom_monitor.live.window_jobs import WindowSource, run_window
 from byom_monitor.session.aws_session import s3_root
 from byom_monitor.session.cloudwatch import publish_safely, put_metrics
 from byom_monitor.session.job_limits import max_runtime
+from byom_monitor.session.sagemaker_model import ensure_model, predictor_model_names
 from byom_monitor.session.sessions import session_from_config
 
 logger = logging.getLogger(__name__)
@@ -407,6 +409,16 @@ class Scheduler:
             end += parse_duration(schedule.end_offset, "end_offset")
         return start, end
 
+    def _serve_model_dir(self, analysis_config: str) -> None:
+        """Make the SageMaker Model the Clarify job calls serve config.ini's model folder, when
+        the analysis config names a model that stands for it (``e2e-model``...): created, or
+        replaced when the folder changed since (``sagemaker_model.ensure_model``)."""
+        predictors = self.config.predictors
+        for name in predictor_model_names(load_json(analysis_config)):
+            if predictors.get(name) == self.config.model_dir:
+                ensure_model(self.session, self.role, self.config.model_dir, name,
+                             self.output_root.rsplit("/", 1)[0])
+
     def _store_source(self, schedule: Schedule) -> WindowSource:
         """What a schedule of the store checks: the baselines config.ini records."""
         config, check = self.config, schedule.check
@@ -418,6 +430,7 @@ class Scheduler:
         else:
             baselines = {"analysis_config": config.get_baseline(f"{check}-analysis_config"),
                          "analysis": config.get_baseline(f"{check}-analysis")}
+            self._serve_model_dir(baselines["analysis_config"])
         return WindowSource(schedule.name, check,
                             storage.join(schedule.capture, schedule.endpoint, schedule.variant),
                             schedule.endpoint, baselines,

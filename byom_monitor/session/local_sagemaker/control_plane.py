@@ -20,7 +20,6 @@ from byom_monitor.session.local_sagemaker.transport import (
     ServiceError,
     only_emulated,
     page,
-    snake_case,
 )
 
 _TERMINAL = ("Completed", "Failed", "Stopped")
@@ -149,10 +148,18 @@ class ControlPlane:
                 "Arn": f"arn:aws:iam::{ACCOUNT_ID}:user/byom-local"}
 
     def operations(self) -> dict[tuple[str, str], Callable[[dict], dict]]:
-        table = {("sts", "GetCallerIdentity"): self.get_caller_identity}
-        for name in ("CreateProcessingJob", "DescribeProcessingJob", "StopProcessingJob",
-                     "ListProcessingJobs", "CreateModel", "DescribeModel", "DeleteModel",
-                     "ListModels", "AddTags", "DeleteTags", "ListTags"):
-            table[("sagemaker", name)] = getattr(self, snake_case(name))
-        return table
+        return {
+            ("sts", "GetCallerIdentity"): self.get_caller_identity,
+            ("sagemaker", "CreateProcessingJob"): self.create_processing_job,
+            ("sagemaker", "DescribeProcessingJob"): self.describe_processing_job,
+            ("sagemaker", "StopProcessingJob"): self.stop_processing_job,
+            ("sagemaker", "ListProcessingJobs"): self.list_processing_jobs,
+            ("sagemaker", "CreateModel"): self.create_model,
+            ("sagemaker", "DescribeModel"): self.describe_model,
+            ("sagemaker", "DeleteModel"): self.delete_model,
+            ("sagemaker", "ListModels"): self.list_models,
+            ("sagemaker", "AddTags"): self.add_tags,
+            ("sagemaker", "DeleteTags"): self.delete_tags,
+            ("sagemaker", "ListTags"): self.list_tags,
+        }
 

@@ -16,7 +16,6 @@ from byom_monitor.session.local_sagemaker.transport import (
     ServiceError,
     only_emulated,
     page,
-    snake_case,
 )
 
 _ENTITIES = {"Experiment": "experiment", "Trial": "experiment-trial",
@@ -170,17 +169,21 @@ class Experiments:
         return summaries
 
     def operations(self) -> dict[tuple[str, str], Callable[[dict], dict]]:
-        table: dict[tuple[str, str], Callable[[dict], dict]] = {}
-        for kind in _ENTITIES:
-            for verb in ("Create", "Describe", "Update", "Delete"):
-                method = getattr(self, f"_{verb.lower()}")
-                table[("sagemaker", f"{verb}{kind}")] = \
-                    lambda params, m=method, k=kind: m(k, params)
-        for name in ("DescribeTrialComponent", "AssociateTrialComponent",
-                     "DisassociateTrialComponent", "ListExperiments", "ListTrials",
-                     "ListTrialComponents", "Search"):
-            table[("sagemaker", name)] = getattr(self, snake_case(name))
-        table[("sagemaker-metrics", "BatchPutMetrics")] = self.batch_put_metrics
+        verbs = {"Create": self._create, "Describe": self._describe, "Update": self._update,
+                 "Delete": self._delete}
+        table: dict[tuple[str, str], Callable[[dict], dict]] = {
+            ("sagemaker", f"{verb}{kind}"): lambda params, m=method, k=kind: m(k, params)
+            for kind in _ENTITIES for verb, method in verbs.items()}
+        table.update({
+            ("sagemaker", "DescribeTrialComponent"): self.describe_trial_component,
+            ("sagemaker", "AssociateTrialComponent"): self.associate_trial_component,
+            ("sagemaker", "DisassociateTrialComponent"): self.disassociate_trial_component,
+            ("sagemaker", "ListExperiments"): self.list_experiments,
+            ("sagemaker", "ListTrials"): self.list_trials,
+            ("sagemaker", "ListTrialComponents"): self.list_trial_components,
+            ("sagemaker", "Search"): self.search,
+            ("sagemaker-metrics", "BatchPutMetrics"): self.batch_put_metrics,
+        })
         return table
 
 

@@ -16,7 +16,6 @@ from byom_monitor.session.local_sagemaker.transport import (
     ServiceError,
     only_emulated,
     page,
-    snake_case,
 )
 
 DEFINITION_KINDS = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
@@ -204,9 +203,14 @@ class Monitoring:
                     lambda params, m=method, k=kind: m(k, params)
             table[("sagemaker", f"List{kind}JobDefinitions")] = \
                 lambda params, k=kind: self.list_definitions(k, params)
-        for name in ("CreateMonitoringSchedule", "DescribeMonitoringSchedule",
-                     "UpdateMonitoringSchedule", "StartMonitoringSchedule",
-                     "StopMonitoringSchedule", "DeleteMonitoringSchedule",
-                     "ListMonitoringSchedules", "ListMonitoringExecutions"):
-            table[("sagemaker", name)] = getattr(self, snake_case(name))
+        table.update({
+            ("sagemaker", "CreateMonitoringSchedule"): self.create_monitoring_schedule,
+            ("sagemaker", "DescribeMonitoringSchedule"): self.describe_monitoring_schedule,
+            ("sagemaker", "UpdateMonitoringSchedule"): self.update_monitoring_schedule,
+            ("sagemaker", "StartMonitoringSchedule"): self.start_monitoring_schedule,
+            ("sagemaker", "StopMonitoringSchedule"): self.stop_monitoring_schedule,
+            ("sagemaker", "DeleteMonitoringSchedule"): self.delete_monitoring_schedule,
+            ("sagemaker", "ListMonitoringSchedules"): self.list_monitoring_schedules,
+            ("sagemaker", "ListMonitoringExecutions"): self.list_monitoring_executions,
+        })
         return table

@@ -20,7 +20,7 @@ from typing import Any
 from botocore.response import StreamingBody
 
 from byom_monitor.io import storage
-from byom_monitor.session.local_sagemaker.transport import ServiceError, snake_case
+from byom_monitor.session.local_sagemaker.transport import ServiceError
 
 _MULTIPART = ".multipart"
 
@@ -261,11 +261,24 @@ class LocalS3:
         return {}
 
     def operations(self) -> dict[tuple[str, str], Callable[[dict], dict]]:
-        names = ("ListBuckets", "CreateBucket", "HeadBucket", "GetBucketLocation", "PutObject",
-                 "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject",
-                 "ListObjectsV2", "ListObjects", "CreateMultipartUpload", "UploadPart",
-                 "CompleteMultipartUpload", "AbortMultipartUpload")
-        return {("s3", name): getattr(self, snake_case(name)) for name in names}
+        return {
+            ("s3", "ListBuckets"): self.list_buckets,
+            ("s3", "CreateBucket"): self.create_bucket,
+            ("s3", "HeadBucket"): self.head_bucket,
+            ("s3", "GetBucketLocation"): self.get_bucket_location,
+            ("s3", "PutObject"): self.put_object,
+            ("s3", "GetObject"): self.get_object,
+            ("s3", "HeadObject"): self.head_object,
+            ("s3", "DeleteObject"): self.delete_object,
+            ("s3", "DeleteObjects"): self.delete_objects,
+            ("s3", "CopyObject"): self.copy_object,
+            ("s3", "ListObjectsV2"): self.list_objects_v2,
+            ("s3", "ListObjects"): self.list_objects,
+            ("s3", "CreateMultipartUpload"): self.create_multipart_upload,
+            ("s3", "UploadPart"): self.upload_part,
+            ("s3", "CompleteMultipartUpload"): self.complete_multipart_upload,
+            ("s3", "AbortMultipartUpload"): self.abort_multipart_upload,
+        }
 
 
 def _is_staged(name: str) -> bool:

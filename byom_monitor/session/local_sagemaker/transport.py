@@ -10,7 +10,6 @@ never the network.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -71,11 +70,6 @@ def emulated_boto_session(region: str, operations: Operations) -> boto3.Session:
     session.events.register_last("before-parameter-build", keep_params)
     session.events.register("before-call", answer)
     return session
-
-
-def snake_case(operation: str) -> str:
-    """``ListObjectsV2`` -> ``list_objects_v2``: the emulator method answering an operation."""
-    return re.sub(r"(?<=[a-z])(?=[A-Z0-9])", "_", operation).lower()
 
 
 #: The paging and sorting parameters of List* operations.

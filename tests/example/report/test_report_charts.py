@@ -178,12 +178,11 @@ def read_text(config, location: str) -> str:
 
 
 def run_dataset(config, scenario: str, check: str) -> str:
-    """The dataset the check of the scenario's run read (kept in the SQLite store's rows)."""
-    from byom_monitor.example.experiments import ExperimentStore
+    """The dataset generate_altered.main wrote for the check of the scenario."""
+    from byom_monitor.session.sessions import session_from_config
 
-    rows = ExperimentStore(config.database).checks()
-    row = rows[(rows["scenario"] == scenario) & (rows["check_name"] == check)].iloc[0]
-    return row["outputs"]["dataset"]
+    _, _, bucket = session_from_config(config)
+    return f"s3://{bucket}/{config.prefix}/{check}/input_data/{scenario}.csv"
 
 
 def test_acceptance_rates_need_dppl_and_di():
