@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import time
 from dataclasses import asdict
@@ -131,14 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
-
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")  # the SDK's v3 notice per class
-    # warnings and errors only: the SDK turns on INFO logging of the root logger when it
-    # imports sagemaker.experiments, unless the root logger is configured first
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("sagemaker.config").setLevel(logging.WARNING)  # its config-file search
+    from byom_monitor.session.sessions import quiet_sdk_output
+
+    quiet_sdk_output()
     from byom_monitor.errors import MonitorError
     from byom_monitor.io.config import Config, ConfigError
 

@@ -25,7 +25,7 @@ from byom_monitor.live.capture import DataCapture
 from byom_monitor.live.replay import replay
 from byom_monitor.live.schedule import Schedule, Scheduler, ScheduleStore
 from byom_monitor.live.server import OperationalMetrics, make_app, serve
-from byom_monitor.session.sessions import session_from_config
+from byom_monitor.session.sessions import quiet_sdk_output, session_from_config
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -43,6 +43,7 @@ class _AlertReceiver(BaseHTTPRequestHandler):
 
 
 def main(project: str = ".") -> int:
+    quiet_sdk_output()
     root = Path(project).resolve()
     main_config = Config(root / "config.ini")
     folder = root / "results" / "demo"

@@ -11,6 +11,7 @@ line is the same for both.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -45,6 +46,15 @@ def session_from_config(config: Config | str = "config.ini"
                                     default_bucket=bucket, predictors=config.predictors)
     storage.set_s3_client(session.s3_client)  # the project's s3:// reads and writes, too
     return session, LOCAL_ROLE, bucket
+
+
+def quiet_sdk_output() -> None:
+    """For programs run from a shell (the CLI, the demo): warnings and errors only. The SDK
+    prints a v3 notice per class and turns on INFO logging of the root logger when it imports
+    ``sagemaker.experiments``, unless the root logger is configured first."""
+    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("sagemaker.config").setLevel(logging.WARNING)  # its config-file search
 
 
 @contextlib.contextmanager
