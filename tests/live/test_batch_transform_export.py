@@ -177,3 +177,141 @@ def test_a_manifest_that_is_not_one_is_named(tmp_path):
     (tmp_path / "m.json").write_text('{"prefix": "x"}')
     with pytest.raises(DatasetError, match=r"m\.json: not a manifest"):
         export.read_rows(str(tmp_path / "m.json"))
+
+
+#: What moto 5 cannot take, answered here with the ARN (nothing is created):
+#: CreateMonitoringSchedule is not implemented, and CreateModelQualityJobDefinition requires
+#: an EndpointInput. operation -> (ARN key of the answer, resource type, name key).
+ANSWERED_HERE = {
+    "CreateMonitoringSchedule": ("MonitoringScheduleArn", "monitoring-schedule",
+                                 "MonitoringScheduleName"),
+    "CreateModelQualityJobDefinition": ("JobDefinitionArn", "model-quality-job-definition",
+                                        "JobDefinitionName")}
+
+
+@pytest.fixture
+def sagemaker_requests(s3_bucket, monkeypatch):
+    """A SageMaker SDK session on moto (us-east-1) and the requests it sends (see
+    ANSWERED_HERE for the two moto does not take)."""
+    import boto3
+    import sagemaker
+    from botocore.awsrequest import AWSResponse
+
+    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    boto_session = boto3.Session(region_name="us-east-1")
+    requests: dict[str, list[dict]] = {}
+    for operation in ("CreateDataQualityJobDefinition", *ANSWERED_HERE):
+        requests[operation] = []
+        boto_session.events.register(
+            f"provide-client-params.sagemaker.{operation}",
+            lambda params, seen=requests[operation], **_: seen.append(params))
+
+    def answer(model, **_):
+        arn_key, resource, name_key = ANSWERED_HERE[model.name]
+        name = requests[model.name][-1][name_key]
+        return AWSResponse("https://sagemaker", 200, {}, None), {
+            arn_key: f"arn:aws:sagemaker:us-east-1:123456789012:{resource}/{name}"}
+
+    for operation in ANSWERED_HERE:
+        boto_session.events.register(f"before-call.sagemaker.{operation}", answer)
+    session = sagemaker.Session(boto_session=boto_session, default_bucket="monitor-bucket")
+    return session, requests
+
+
+def test_sdk_schedules_over_the_export_send_the_documented_requests(sagemaker_requests,
+                                                                    s3_bucket):
+    """The README's calls: DefaultModelMonitor and ModelQualityMonitor schedules with a
+    BatchTransformInput on the exported capture, ground truth keyed by our inference ids."""
+    from sagemaker import image_uris
+    from sagemaker.model_monitor import (
+        BatchTransformInput,
+        CronExpressionGenerator,
+        DefaultModelMonitor,
+        ModelQualityMonitor,
+    )
+    from sagemaker.model_monitor.dataset_format import MonitoringDatasetFormat
+
+    from byom_monitor.live.replay import write_ground_truth
+
+    session, requests = sagemaker_requests
+    variant = capture_into(f"{s3_bucket}/capture", [
+        (f"{i},{i + 1},{i + 2}", f"0.{i + 1}", f"run-{i}", HOUR + timedelta(minutes=i))
+        for i in range(3)])
+    exported = export.export_hour(variant, f"{s3_bucket}/batch", HOUR)
+    truth = write_ground_truth([1, 0, 1], f"{s3_bucket}/ground-truth", start=HOUR,
+                               interval=timedelta(minutes=1), prefix="run")
+    event_ids = {json.loads(line)["eventMetadata"]["eventId"]
+                 for location in truth for line in storage.read_text(location).splitlines()}
+    assert {row[exported.inference_id_column]
+            for row in export.read_rows(exported.output_manifest)} == event_ids
+    baselines = {  # the SDK reads them; their content does not matter here
+        "data-quality/statistics.json": {"version": 0.0, "features": []},
+        "data-quality/constraints.json": {"version": 0.0, "features": []},
+        "model-quality/constraints.json": {"version": 0.0, "binary_classification_constraints": {
+            "f1": {"threshold": 0.7, "comparison_operator": "LessThanThreshold"}}}}
+    for key, document in baselines.items():
+        storage.write_text(f"{s3_bucket}/baselines/{key}", json.dumps(document))
+    role = "arn:aws:iam::123456789012:role/SageMakerRole"
+    settings = {"role": role, "instance_count": 1, "instance_type": "ml.m5.xlarge",
+                "max_runtime_in_seconds": 1800, "sagemaker_session": session}
+
+    def batch_input(**attributes):
+        return BatchTransformInput(data_captured_destination_s3_uri=f"{s3_bucket}/batch",
+                                   destination="/opt/ml/processing/input",
+                                   dataset_format=MonitoringDatasetFormat.csv(header=False),
+                                   **attributes)
+
+    DefaultModelMonitor(**settings).create_monitoring_schedule(
+        batch_transform_input=batch_input(), monitor_schedule_name="credit-data-quality",
+        output_s3_uri=f"{s3_bucket}/reports/data-quality",
+        statistics=f"{s3_bucket}/baselines/data-quality/statistics.json",
+        constraints=f"{s3_bucket}/baselines/data-quality/constraints.json",
+        schedule_cron_expression=CronExpressionGenerator.hourly())
+    ModelQualityMonitor(**settings).create_monitoring_schedule(
+        batch_transform_input=batch_input(
+            probability_attribute=str(exported.feature_columns),
+            probability_threshold_attribute=0.5, start_time_offset="-PT6H",
+            end_time_offset="-PT0H"),
+        ground_truth_input=f"{s3_bucket}/ground-truth", problem_type="BinaryClassification",
+        monitor_schedule_name="credit-model-quality",
+        output_s3_uri=f"{s3_bucket}/reports/model-quality",
+        constraints=f"{s3_bucket}/baselines/model-quality/constraints.json",
+        schedule_cron_expression=CronExpressionGenerator.hourly())
+
+    image = image_uris.retrieve("model-monitor", "us-east-1")
+    batch = {"DataCapturedDestinationS3Uri": f"{s3_bucket}/batch",
+             "LocalPath": "/opt/ml/processing/input", "S3InputMode": "File",
+             "S3DataDistributionType": "FullyReplicated", "DatasetFormat": {"Csv": {"Header": False}}}
+    (data_quality,) = requests["CreateDataQualityJobDefinition"]
+    assert data_quality["DataQualityAppSpecification"] == {
+        "ImageUri": image, "Environment": {"publish_cloudwatch_metrics": "Enabled"}}
+    assert data_quality["DataQualityJobInput"] == {"BatchTransformInput": batch}
+    assert data_quality["DataQualityBaselineConfig"] == {
+        "ConstraintsResource": {"S3Uri": f"{s3_bucket}/baselines/data-quality/constraints.json"},
+        "StatisticsResource": {"S3Uri": f"{s3_bucket}/baselines/data-quality/statistics.json"}}
+    (model_quality,) = requests["CreateModelQualityJobDefinition"]
+    assert model_quality["ModelQualityAppSpecification"] == {
+        "ImageUri": image, "ProblemType": "BinaryClassification",
+        "Environment": {"publish_cloudwatch_metrics": "Enabled"}}
+    assert model_quality["ModelQualityJobInput"] == {
+        "BatchTransformInput": {**batch, "ProbabilityAttribute": "3",
+                                "ProbabilityThresholdAttribute": 0.5,
+                                "StartTimeOffset": "-PT6H", "EndTimeOffset": "-PT0H"},
+        "GroundTruthS3Input": {"S3Uri": f"{s3_bucket}/ground-truth"}}
+    for definition, check in ((data_quality, "DataQuality"), (model_quality, "ModelQuality")):
+        (output,) = definition[f"{check}JobOutputConfig"]["MonitoringOutputs"]
+        folder = "data-quality" if check == "DataQuality" else "model-quality"
+        assert output["S3Output"]["S3Uri"] == f"{s3_bucket}/reports/{folder}"
+        assert definition["StoppingCondition"] == {"MaxRuntimeInSeconds": 1800}
+        assert definition["RoleArn"] == role
+    schedules = {r["MonitoringScheduleName"]: r["MonitoringScheduleConfig"]
+                 for r in requests["CreateMonitoringSchedule"]}
+    assert schedules == {
+        "credit-data-quality": {
+            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+            "MonitoringJobDefinitionName": data_quality["JobDefinitionName"],
+            "MonitoringType": "DataQuality"},
+        "credit-model-quality": {
+            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+            "MonitoringJobDefinitionName": model_quality["JobDefinitionName"],
+            "MonitoringType": "ModelQuality"}}
