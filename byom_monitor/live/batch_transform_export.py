@@ -143,7 +143,9 @@ def _record_rows(where: str, line: str) -> list[tuple[list[str], list[str]]]:
         metadata = record["eventMetadata"]
         identifier = str(metadata.get("inferenceId") or metadata["eventId"])
         request, response = (record["captureData"][k] for k in ("endpointInput", "endpointOutput"))
-    except (ValueError, KeyError, TypeError):
+        if not all(isinstance(part, dict) for part in (request, response)):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise DatasetError(f"{where} is not a capture record (captureData.endpointInput, "
                            f"endpointOutput and eventMetadata.eventId)") from None
     time = metadata.get("inferenceTime", "")
@@ -165,8 +167,8 @@ def _csv(rows: list[list[str]]) -> str:
 
 def _replace(sides: dict[str, tuple[str, str, str, str]]) -> None:
     """Write the new data files, then the manifests; on a failure put the previous manifests
-    back and remove what was written; after success delete the previous data files. (A
-    previous manifest that is not one is left alone, and so are the files it names.)"""
+    back and remove what was written; after success delete the previous data files (those
+    of a previous manifest that cannot be read are left alone)."""
     previous = {manifest: storage.read_text(manifest) if storage.exists(manifest) else None
                 for manifest, *_ in sides.values()}
     written: list[str] = []

@@ -97,7 +97,11 @@ def test_a_malformed_record_names_its_file_and_line_and_writes_nothing(tmp_path)
     ('{"captureData": {"endpointInput": {"data": "1,2\\n3,4", "encoding": "CSV"}, '
      '"endpointOutput": {"data": "0.5", "encoding": "CSV"}}, "eventMetadata": {"eventId": "x", '
      '"inferenceTime": "2024-03-05T14:00:00Z"}}', "line 2 has 2 input row"),
-    ("not json", "line 2 is not a capture record")])
+    ("not json", "line 2 is not a capture record"),
+    ('{"captureData": {"endpointInput": "1,2", "endpointOutput": "0.5"}, "eventMetadata": "x"}',
+     "line 2 is not a capture record"),
+    ('{"captureData": {"endpointInput": "1,2", "endpointOutput": "0.5"}, '
+     '"eventMetadata": {"eventId": "x"}}', "line 2 is not a capture record")])
 def test_bad_records_are_one_clear_error(tmp_path, bad, message):
     variant = capture_into(str(tmp_path / "capture"), [("1,2", "0.5", "a", HOUR)])
     (capture_file,) = Path(variant).rglob("*.jsonl")
