@@ -35,6 +35,8 @@ def max_runtime(check: str) -> int:
 
 @dataclass(frozen=True)
 class Sample:
+    """A written sample: where it is, its rows, and the rows of the file it was drawn from."""
+
     location: str
     rows: int
     of_rows: int
@@ -44,7 +46,8 @@ def sample_rows(source: str, target: str, rows: int = EXPLAINABILITY_ROWS,
                 seed: int = 0) -> Sample:
     """A seeded uniform sample (without replacement, in the source's order) of a CSV with a
     header row, written to ``target``; the whole file when it has no more rows than that."""
-    frame = pd.read_csv(storage.open_binary(source))
+    with storage.open_binary(source) as stream:  # (an S3 body comes wrapped in closing())
+        frame = pd.read_csv(stream)
     if frame.empty:
         raise ValueError(f"{source}: no rows to sample")
     chosen = frame if len(frame) <= rows else frame.sample(n=rows, random_state=seed).sort_index()
