@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from byom_monitor.io.config import Config, ConfigError
+from byom_monitor.session.job_limits import Sample, max_runtime, sample_rows
 
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 PROCESSING = "/opt/ml/processing"
@@ -80,6 +81,15 @@ def dataset(config: Config, check: str) -> str:
                        f"generate_altered.main() first") from None
 
 
+def explainability_sample(config: Config) -> Sample:
+    """The rows the explainability check explains: a seeded sample of its current dataset
+    (all of it when small), written next to it as ``<name>-sample.csv``. Kernel SHAP costs
+    100 model predictions per row, too many for the big scenario's rows in one job (see
+    :mod:`byom_monitor.session.job_limits`); the bias check reads every row."""
+    source = dataset(config, "model-explainability")
+    return sample_rows(source, f"{source.removesuffix('.csv')}-sample.csv")
+
+
 def destination(bucket: str, prefix: str, check: str) -> str:
     return f"s3://{bucket}/{prefix}/{RESULTS[check]}-{stamp()}"
 
@@ -126,12 +136,14 @@ def run_check(config: Config, session, role: str, bucket: str, check: str) -> Ch
                                   input_name="analysis_file"),
                   ProcessingInput(baseline(config, f"{check}-analysis_config"),
                                   f"{PROCESSING}/input/config", input_name="analysis_config"),
-                  ProcessingInput(dataset(config, check), f"{PROCESSING}/input/data",
-                                  input_name="dataset")]
+                  ProcessingInput(dataset(config, check) if check == "model-bias"
+                                  else explainability_sample(config).location,
+                                  f"{PROCESSING}/input/data", input_name="dataset")]
         output_name = "analysis_result"
     processor = Processor(role=role, image_uri=image, instance_count=1,
                           instance_type="ml.m5.xlarge", base_job_name=JOB_NAMES[check],
-                          max_runtime_in_seconds=1800, sagemaker_session=session,
+                          max_runtime_in_seconds=max_runtime(check),
+                          sagemaker_session=session,
                           env=environment)
     processor.run(inputs=inputs, outputs=[ProcessingOutput(
         source=f"{PROCESSING}/output", destination=output, output_name=output_name)],

@@ -1,3 +1,5 @@
+import io
+
 import pandas as pd
 import pytest
 
@@ -47,3 +49,68 @@ def test_expected_against_observed():
                                                "drift": {"data-quality": ("duration",)}})
     assert table["as expected"].tolist() == [True, False, True, False]
     assert table.loc[2, "observed"] == "age, duration" and table.loc[2, "expected"] == "duration"
+
+
+class Intercepted(Exception):
+    """Raised by the CreateProcessingJob hook: the request is kept, the job never runs."""
+
+
+@pytest.fixture
+def requested_jobs(tmp_path, restore_storage):
+    """The local session with datasets of 5,000 rows recorded for every check, and the
+    CreateProcessingJob request each ``run_check(check)`` makes (intercepted before it runs)."""
+    from byom_monitor.io import storage
+    from byom_monitor.io.config import Config
+    from byom_monitor.session.sessions import session_from_config
+
+    config = Config(tmp_path / "config.ini")
+    session, role, bucket = session_from_config(config)
+    frame = pd.DataFrame({"amount": range(5000), "foreign_worker": [i % 2 for i in range(5000)],
+                          "credit_risk": [i % 3 % 2 for i in range(5000)]})
+    for check in checks.CHECKS:
+        location = f"s3://{bucket}/{config.prefix}/{check}/input_data/bias_drift.csv"
+        storage.write_text(location, frame.to_csv(index=False))
+        config.save_dataset(f"{check}-modified-data", location)
+        for kind in ("constraints", "statistics", "analysis", "analysis_config"):
+            config.save_baseline(f"{check}-{kind}", f"s3://{bucket}/baselines/{check}/{kind}")
+    requests = []
+
+    def intercept(params, **_):
+        requests.append(params)
+        raise Intercepted
+
+    session.sagemaker_client.meta.events.register(
+        "provide-client-params.sagemaker.CreateProcessingJob", intercept)
+    for check in checks.CHECKS:
+        with pytest.raises(Intercepted):
+            checks.run_check(config, session, role, bucket, check)
+    return config, dict(zip(checks.CHECKS, requests))
+
+
+def test_every_check_job_has_its_time_limit(requested_jobs):
+    from byom_monitor.session.job_limits import max_runtime
+
+    _, requests = requested_jobs
+    assert {check: r["StoppingCondition"]["MaxRuntimeInSeconds"]
+            for check, r in requests.items()} == {check: max_runtime(check)
+                                                  for check in checks.CHECKS}
+    assert requests["model-explainability"]["StoppingCondition"]["MaxRuntimeInSeconds"] == 3600
+
+
+def test_the_explainability_job_reads_a_sample_and_bias_every_row(requested_jobs):
+    from byom_monitor.io import storage
+    from byom_monitor.session.job_limits import EXPLAINABILITY_ROWS
+
+    config, requests = requested_jobs
+
+    def dataset_uri(check):
+        return next(i["S3Input"]["S3Uri"] for i in requests[check]["ProcessingInputs"]
+                    if i["InputName"] == "dataset")
+
+    full = config.get_dataset("model-explainability-modified-data")
+    assert dataset_uri("model-explainability") == full.removesuffix(".csv") + "-sample.csv"
+    assert dataset_uri("model-bias") == config.get_dataset("model-bias-modified-data")
+    sample = pd.read_csv(io.BytesIO(storage.read_bytes(dataset_uri("model-explainability"))))
+    assert len(sample) == EXPLAINABILITY_ROWS and sample["amount"].is_unique
+    whole = pd.read_csv(io.BytesIO(storage.read_bytes(full))).set_index("amount")
+    assert sample.set_index("amount").equals(whole.loc[sample["amount"]])  # rows of the dataset

@@ -23,3 +23,14 @@ def test_the_explainability_input_is_a_seeded_sample(tmp_path):
     small = sample_rows(str(tmp_path / "out" / "sample.csv"),
                         str(tmp_path / "small.csv"), rows=5000)
     assert small.rows == small.of_rows == EXPLAINABILITY_ROWS  # a small file whole
+
+
+def test_a_dataset_on_s3_is_sampled_next_to_it(s3_bucket):
+    from byom_monitor.io import storage
+
+    frame = pd.DataFrame({"a": range(3000)})
+    storage.write_text(f"{s3_bucket}/data/big.csv", frame.to_csv(index=False))
+    sample = sample_rows(f"{s3_bucket}/data/big.csv", f"{s3_bucket}/data/big-sample.csv")
+    assert (sample.location, sample.rows, sample.of_rows) == (
+        f"{s3_bucket}/data/big-sample.csv", EXPLAINABILITY_ROWS, 3000)
+    assert storage.read_text(sample.location).count("\n") == EXPLAINABILITY_ROWS + 1
