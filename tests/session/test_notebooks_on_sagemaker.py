@@ -93,7 +93,7 @@ EXPECTED_JOBS = [
        "model-explainability/baseline_results/analysis.json"),
       ("analysis_config", f"{INPUT}/config",
        "model-explainability/baseline_results/analysis_config.json"),
-      ("dataset", f"{INPUT}/data", "model-explainability/input_data/default.csv")],
+      ("dataset", f"{INPUT}/data", "model-explainability/input_data/default-sample.csv")],
      ("analysis_result", "results-model-explain-")),
 ]
 
