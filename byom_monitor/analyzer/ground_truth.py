@@ -54,7 +54,7 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
     """The merged rows (endpoint output columns ``_c0``... then ``groundTruth``), the report,
     and the files to write below ``output_folder/merge`` (``merge`` and ``merge_report``:
     location and text); the caller publishes them with the job's other results."""
-    labels = _ground_truth(ground_truth_location)
+    labels = ground_truth_labels(ground_truth_location)
     report = MergeReport(ground_truth=len(labels))
     seen: set[str] = set()  # every captured event, in the window or not
     rows: list[list[str]] = []
@@ -106,7 +106,8 @@ def merge(capture_location: str, ground_truth_location: str, output_folder: str,
     return frame, report, files
 
 
-def _ground_truth(location: str) -> dict[str, dict[str, Any]]:
+def ground_truth_labels(location: str) -> dict[str, dict[str, Any]]:
+    """Every ground-truth record's ``groundTruthData`` by its ``eventId``."""
     labels: dict[str, dict[str, Any]] = {}
     for path in data_files(location):
         for number, line in text_lines(path):

@@ -17,8 +17,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from byom_monitor.analyzer.ground_truth import GROUND_TRUTH_COLUMN, MergeReport, merge
+import pandas as pd
+
+from byom_monitor.analyzer.ground_truth import (
+    GROUND_TRUTH_COLUMN,
+    MergeReport,
+    ground_truth_labels,
+    merge,
+)
 from byom_monitor.io import storage
+from byom_monitor.io.datasets import DatasetError, payload_rows
 
 PROBABILITY_COLUMN = "probability"
 
@@ -31,6 +39,32 @@ def merged_window(capture: str, ground_truth: str, start: datetime, end: datetim
     frame, report, _ = merge(capture, ground_truth, output_folder, start=start, end=end)
     target = storage.join(output_folder, "merged", "merged.csv")
     frame = frame[["_c0", GROUND_TRUTH_COLUMN]].rename(columns={"_c0": PROBABILITY_COLUMN})
+    storage.write_text(target, frame.to_csv(index=False))
+    return target, report
+
+
+def merged_export_window(rows: list[list[str]], probability_column: int, ground_truth: str,
+                         output_folder: str) -> tuple[str, MergeReport]:
+    """The same CSV from exported transform-output rows (features, prediction(s), inference
+    id, inference time: :mod:`byom_monitor.live.batch_transform_export`), joined on the
+    inference id with the ground truth's ``eventId``. Labels of other windows are not
+    counted as unknown (only the window's rows are read)."""
+    labels = ground_truth_labels(ground_truth)
+    report = MergeReport(captured=len(rows), ground_truth=len(labels))
+    merged = []
+    for row in rows:
+        truth = labels.get(row[-2])
+        if truth is None:
+            report.captured_without_ground_truth += 1
+            continue
+        label = payload_rows(truth, f"{ground_truth} (eventId {row[-2]})")[0][0]
+        merged.append((row[probability_column], label))
+        report.matched += 1
+    if not merged:
+        raise DatasetError(f"no exported row in the window has ground truth ({len(rows)} rows, "
+                           f"{len(labels)} labels in {ground_truth})")
+    target = storage.join(output_folder, "merged", "merged.csv")
+    frame = pd.DataFrame(merged, columns=[PROBABILITY_COLUMN, GROUND_TRUTH_COLUMN])
     storage.write_text(target, frame.to_csv(index=False))
     return target, report
 

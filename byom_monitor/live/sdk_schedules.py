@@ -7,8 +7,9 @@ gives what to check:
 
 - the traffic: an ``EndpointInput`` names an endpoint served by ``byom-monitor serve``, whose
   capture is below config.ini's ``[monitoring] capture``; a ``BatchTransformInput``'s
-  ``DataCapturedDestinationS3Uri`` is read as one endpoint's capture folder (its
-  ``yyyy/mm/dd/hh`` folders of capture JSON Lines);
+  ``DataCapturedDestinationS3Uri`` is a batch-transform export of the capture
+  (:mod:`byom_monitor.live.batch_transform_export`), read as SageMaker reads it, so the same
+  schedule runs here and on SageMaker;
 - the baseline files (``BaselineConfig``), ground truth (``GroundTruthS3Input``), the analysis
   config (``ConfigUri``), the time offsets and ``MaxRuntimeInSeconds``;
 - the output: below ``S3Output.S3Uri``, as the service lays it out
@@ -113,8 +114,22 @@ def _schedule(client: Any, description: dict[str, Any], config: Config) -> SdkSc
     source = WindowSource(name, CHECKS[kind], capture, endpoint, baselines,
                           storage.join(output, endpoint, name),
                           int(definition["StoppingCondition"]["MaxRuntimeInSeconds"]),
-                          (job_input.get("GroundTruthS3Input") or {}).get("S3Uri"), threshold)
+                          (job_input.get("GroundTruthS3Input") or {}).get("S3Uri"), threshold,
+                          exported="BatchTransformInput" in job_input,
+                          probability_column=_column(traffic.get("ProbabilityAttribute"), name))
     return SdkSchedule(settings["ScheduleConfig"]["ScheduleExpression"],
                        description["MonitoringScheduleStatus"],
                        description["CreationTime"].isoformat(), traffic.get("StartTimeOffset"),
                        traffic.get("EndTimeOffset"), source)
+
+
+def _column(attribute: str | None, schedule: str) -> int:
+    """A ``ProbabilityAttribute`` of exported rows: a 0-based column index (``"20"`` or
+    ``"_c20"``); the column before the inference id and time when not given."""
+    if attribute is None:
+        return -3
+    text = str(attribute).removeprefix("_c")
+    if not text.isdigit():
+        raise InputError(f"monitoring schedule {schedule}: ProbabilityAttribute "
+                         f"{attribute!r} must be a column index of the exported rows")
+    return int(text)

@@ -31,7 +31,12 @@ from byom_monitor.errors import InputError
 from byom_monitor.io import storage
 from byom_monitor.io.datasets import DatasetFormat, read_chunks
 from byom_monitor.io.formats import load_json
-from byom_monitor.live.ground_truth_window import merged_window, model_quality_environment
+from byom_monitor.live.batch_transform_export import read_rows
+from byom_monitor.live.ground_truth_window import (
+    merged_export_window,
+    merged_window,
+    model_quality_environment,
+)
 from byom_monitor.session.managed_jobs import (
     CLARIFY,
     MODEL_MONITOR,
@@ -52,8 +57,12 @@ CLARIFY_DATA = f"{PROCESSING}/input/data"
 @dataclass(frozen=True)
 class WindowSource:
     """What a schedule checks: ``capture`` holds the ``yyyy/mm/dd/hh`` folders of one
-    endpoint's capture; ``baselines`` maps ``constraints``, ``statistics`` (data quality),
-    ``analysis_config`` and ``analysis`` (bias, explainability) to their locations."""
+    endpoint's capture JSON Lines, or, when ``exported``, a batch-transform export of it
+    (:mod:`byom_monitor.live.batch_transform_export`: CSV rows behind ``input/`` and
+    ``output/`` manifests); ``baselines`` maps ``constraints``, ``statistics`` (data
+    quality), ``analysis_config`` and ``analysis`` (bias, explainability) to their locations.
+    ``probability_column`` is the 0-based column of the exported output rows that holds the
+    model's probability (default: the one before the inference id and time)."""
 
     schedule: str
     check: str
@@ -64,6 +73,8 @@ class WindowSource:
     max_runtime_in_seconds: int
     ground_truth: str | None = None  # model quality
     threshold: float = 0.5           # the model's decision threshold
+    exported: bool = False
+    probability_column: int = -3
 
 
 @dataclass
@@ -109,7 +120,12 @@ def _job(source: WindowSource, start: datetime, end: datetime, inputs: str,
     if source.check == "model-quality":
         if not source.ground_truth:
             raise InputError(f"schedule {source.schedule}: model quality needs ground truth")
-        dataset, _ = merged_window(source.capture, source.ground_truth, start, end, inputs)
+        if source.exported:
+            dataset, _ = merged_export_window(
+                exported_rows(source.capture, "output", start, end), source.probability_column,
+                source.ground_truth, inputs)
+        else:
+            dataset, _ = merged_window(source.capture, source.ground_truth, start, end, inputs)
         environment = {**monitor, **model_quality_environment(source.threshold)}
         channels = {"baseline_dataset_input": (dataset, DATASET),
                     "constraints": (source.baselines["constraints"], CONSTRAINTS)}
@@ -147,13 +163,29 @@ def captured_frame(capture: str, start: datetime, end: datetime,
     return pd.concat(chunks, ignore_index=True)
 
 
+def exported_rows(export: str, side: str, start: datetime, end: datetime) -> list[list[str]]:
+    """The CSV rows of a batch-transform export's ``input`` or ``output`` side, from the
+    manifests of the window's hours; ValueError when none."""
+    rows = []
+    for hour in window_hours(start, end):
+        manifest = storage.join(export, side, *hour.split("/"), "manifest.json")
+        if storage.exists(manifest):
+            rows.extend(read_rows(manifest))
+    if not rows:
+        raise ValueError(f"{export}: no exported rows between {start} and {end}")
+    return rows
+
+
 def _captured_features(source: WindowSource, start: datetime, end: datetime,
                        target: str) -> str:
     """The captured requests, named after the features of the baseline statistics."""
     statistics = load_json(source.baselines["statistics"])
     names = [f.get("name") for f in statistics.get("features", [])]
-    frame = captured_frame(source.capture, start, end,
-                           DatasetFormat("capture", capture_index_names=("endpointInput",)))
+    if source.exported:
+        frame = pd.DataFrame(exported_rows(source.capture, "input", start, end))
+    else:
+        frame = captured_frame(source.capture, start, end,
+                               DatasetFormat("capture", capture_index_names=("endpointInput",)))
     if frame.shape[1] != len(names):
         raise InputError(f"{source.capture}: captured rows have {frame.shape[1]} values; "
                          f"{source.baselines['statistics']} names {len(names)} features")
@@ -173,9 +205,17 @@ def _captured_with_label(source: WindowSource, start: datetime, end: datetime,
         raise InputError(f"{location}: needs 'headers' and a 'label' among them to name the "
                          f"captured columns")
     features = [name for name in headers if name != label]
-    frame = captured_frame(source.capture, start, end, DatasetFormat("capture"))
-    predicted = (frame.iloc[:, 0].astype(float) > source.threshold).astype(int)
-    data = frame.iloc[:, 1:]
+    if source.exported:  # features, prediction(s), inference id, inference time
+        frame = pd.DataFrame(exported_rows(source.capture, "output", start, end))
+        if frame.shape[1] < len(features) + 3:
+            raise InputError(f"{source.capture}: exported output rows have {frame.shape[1]} "
+                             f"values; {location} names {len(features)} features, and a "
+                             f"prediction, an inference id and a time follow them")
+        scores, data = frame.iloc[:, source.probability_column], frame.iloc[:, :len(features)]
+    else:  # the prediction first, then the request's values
+        frame = captured_frame(source.capture, start, end, DatasetFormat("capture"))
+        scores, data = frame.iloc[:, 0], frame.iloc[:, 1:]
+    predicted = (scores.astype(float) > source.threshold).astype(int)
     if data.shape[1] != len(features):
         raise InputError(f"{source.capture}: captured rows have {data.shape[1]} values; "
                          f"{location} names {len(features)} features")
