@@ -14,6 +14,7 @@ from byom_monitor.io import storage
 from byom_monitor.live.capture import DataCapture
 from byom_monitor.live.replay import write_ground_truth
 from byom_monitor.live.schedule import Schedule, Scheduler, ScheduleStore
+from byom_monitor.session.sessions import session_from_config
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 MONITOR_IMAGE = "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"
@@ -40,6 +41,7 @@ def scheduled(sagemaker_config, tmp_path, monkeypatch):
     capture.close()
     write_ground_truth(labels.tolist(), str(tmp_path / "truth"), start=START, interval=every,
                        prefix="t")
+    session_from_config(config)  # points storage at moto's S3 (as the scheduler will)
     root = "s3://my-bucket/model-monitor-bring-your-own-model/baselines"
     local = baseline_data_quality(rows, str(tmp_path / "dq"))
     quality = baseline_model_quality(
