@@ -308,14 +308,13 @@ def _line_blocks(path: str, block_bytes: int) -> Iterator[bytes]:
         yield carry
 
 
-def _last_line_end(data: bytes | mmap.mmap, start: int = 0, end: int | None = None) -> int:
-    """Index just past the last newline of ``data[start:end]`` that is outside double quotes
+def _last_line_end(data: bytes | mmap.mmap, start: int = 0) -> int:
+    """Index just past the last newline of ``data[start:]`` that is outside double quotes
     (counted from ``start``); ``start`` if there is none."""
-    end = len(data) if end is None else end
-    newline = data.rfind(b"\n", start, end)
-    if newline < 0 or data.find(b'"', start, end) < 0:
+    newline = data.rfind(b"\n", start)
+    if newline < 0 or data.find(b'"', start) < 0:
         return newline + 1 if newline >= 0 else start
-    raw = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    raw = np.frombuffer(data, dtype=np.uint8, offset=start)
     outside = (np.cumsum(raw == ord('"')) % 2) == 0
     newlines = np.flatnonzero((raw == ord("\n")) & outside)
     return start + int(newlines[-1]) + 1 if newlines.size else start
