@@ -7,7 +7,8 @@ then times, each as a separate process and best of three (the machine may be sha
      with one profiling worker, and with one per core (the default),
   3. a check of the same file against that baseline,
 and prints wall time, rows/s, MB/s, the ratio to pandas measured in the same run, the 1 -> N
-worker speed-up and each job's peak memory (its process tree, workers included).
+worker speed-up, each job's peak memory (its process tree, workers included) and the machine's
+load average before and after (other work on a shared machine slows the parallel job most).
 
     python benchmarks/bench_data_quality.py                 # 1,000,000 rows
     python benchmarks/bench_data_quality.py --rows 10000000 --skip-pandas --runs 1  # memory
@@ -60,6 +61,7 @@ def main() -> None:
     baseline = {"dataset_source": str(data), "dataset_format": json.dumps({"csv": {"header": True}}),
                 "output_path": str(out / "baseline")}
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load_before = _load()
     results = {}
     if not args.skip_pandas:
         results["pandas.read_csv"] = best_of(args.runs, [
@@ -72,7 +74,7 @@ def main() -> None:
         "baseline_statistics": str(out / "baseline" / "statistics.json"),
         "baseline_constraints": str(out / "baseline" / "constraints.json")})
     print(f"\n{args.rows:,} rows x 25 columns, {size_mb:.0f} MB, {cores} cores, "
-          f"best of {args.runs}")
+          f"best of {args.runs}; load average {load_before} before, {_load()} after")
     floor = results.get("pandas.read_csv", (None,))[0]
     for name, (seconds, peak, cpu) in results.items():
         ratio = f"{seconds / floor:4.2f}x pandas" if floor else ""
@@ -81,6 +83,11 @@ def main() -> None:
     one, parallel = results["baseline, 1 worker"][0], results[f"baseline, {cores} workers"][0]
     print(f"speed-up 1 -> {cores} workers: {one / parallel:.2f}x")
     print("status:", (out / "message").read_text())
+
+
+def _load() -> str:
+    """The 1-minute load average ("?" where the system does not tell)."""
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "?"
 
 
 if __name__ == "__main__":

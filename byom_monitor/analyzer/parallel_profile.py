@@ -6,10 +6,12 @@ compares statistics.json byte for byte). At most two blocks per worker are in fl
 does not grow with the file. A dataset of one block is profiled in this process.
 
 Workers are forked when this process runs a single thread (cheap: modules are already
-imported) and spawned otherwise (a fork would copy locks that other threads hold).
+imported) and spawned otherwise (a fork would copy locks that other threads hold). A worker
+keeps the memory it frees for its next block (:func:`keep_freed_memory`).
 """
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing
 import os
@@ -28,6 +30,11 @@ BLOCKS_IN_FLIGHT_PER_WORKER = 2
 PROFILE_BLOCK_BYTES = 8 * 1024 * 1024
 
 
+#: glibc ``mallopt`` settings of a worker: allocations up to 32 MiB (glibc's largest mmap
+#: threshold) come from the heap, and the heap is not trimmed below 1 GiB.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_WORKER_MALLOPT = ((_M_MMAP_THRESHOLD, 32 * 1024 * 1024), (_M_TRIM_THRESHOLD, 1024 ** 3))
+
 #: Environment variable that sets the number of workers (default: the cores available).
 WORKERS_VARIABLE = "BYOM_MONITOR_WORKERS"
 
@@ -43,6 +50,21 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def keep_freed_memory() -> None:
+    """Run at a worker's start: keep freed memory for the next block (glibc; elsewhere no-op).
+
+    Parsing a block allocates tens of MiB of buffers. By default glibc maps buffers that large
+    afresh and returns them when they are freed, so every block faults its pages in again, one
+    by one: a quarter of a worker's CPU time on the benchmark. The worker's peak is unchanged.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    for option, value in _WORKER_MALLOPT:
+        mallopt(option, value)
 
 
 def profile_block(block: CsvBlock) -> DatasetProfile:
@@ -63,7 +85,7 @@ def profile_csv_blocks(blocks: Iterable[CsvBlock], workers: int | None = None) -
         for block in itertools.chain(head, blocks):
             profile.merge(profile_block(block))
         return profile
-    pool = ProcessPoolExecutor(workers, mp_context=_start_method())
+    pool = ProcessPoolExecutor(workers, mp_context=_start_method(), initializer=keep_freed_memory)
     pending: deque[Future[DatasetProfile]] = deque()
     try:
         for block in itertools.chain(head, blocks):

@@ -17,7 +17,7 @@ or the reverse), the reader counts the column's values again from their text
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -128,22 +128,23 @@ class ColumnState:
 
     def _update_float(self, column: pd.Series, text: Callable[[], pd.Series]) -> None:
         values = column.to_numpy(dtype=np.float64)
-        self.missing += int(np.count_nonzero(np.isnan(values)))
         finite = np.isfinite(values)
-        numbers = values[finite]
-        infinite = values[np.isinf(values)]
+        if finite.all():  # the common case: no gap, no infinity
+            numbers, gaps, infinite = values, False, values[:0]
+        else:
+            nan = np.isnan(values)
+            self.missing += int(np.count_nonzero(nan))
+            numbers, gaps, infinite = values[finite], bool(nan.any()), values[~(finite | nan)]
         if infinite.size:  # "inf" / "Infinity" texts are Strings to Deequ
             self._add_types({dt.STRING: int(infinite.size)})
             self._track(pd.Series(np.where(infinite > 0, "Infinity", "-Infinity")).value_counts())
         if numbers.size:
-            integer_valued = bool(np.all(numbers == np.floor(numbers)))
-            text_decides = integer_valued and (infinite.size or numbers.size < values.size)
-            if text_decides:
-                # All whole numbers but a gap made the column float: "3" or "3.0"? Read the text.
+            # All whole numbers but a gap made the column float: "3" or "3.0"? Read the text.
+            # Otherwise Fractional text is certain (a non-integer, or pandas saw "3.0").
+            if (gaps or infinite.size) and bool(np.all(numbers == np.floor(numbers))):
                 texts = text()[finite].astype(str).value_counts()
                 self._add_types(dt.count_types(texts.index, texts.to_numpy()))
             else:
-                # Fractional text is certain (a non-integer, or pandas saw "3.0" with no gaps).
                 self._add_types({dt.FRACTIONAL: int(numbers.size)})
             self._add_numbers(numbers)
 
@@ -184,7 +185,8 @@ class ColumnState:
             chunk.mean, chunk.m2 = _welford(values.tolist())
         else:
             chunk.mean = chunk.total / chunk.n
-            chunk.m2 = float(np.sum((values - chunk.mean) ** 2))
+            deviations = values - chunk.mean
+            chunk.m2 = float(np.sum(np.square(deviations, out=deviations)))
         chunk.minimum, chunk.maximum = float(values.min()), float(values.max())
         self._merge_moments(chunk)
         self.sketch.update(values)
@@ -197,7 +199,10 @@ class ColumnState:
         if self.counts is None:
             self.hll.add(counts.index.astype(str).to_numpy())
             return
-        for value, count in zip(counts.index.astype(str), counts.to_numpy()):
+        self._add_counts(zip(counts.index.astype(str), counts.to_numpy()))
+
+    def _add_counts(self, pairs: Iterable[tuple[str, int]]) -> None:
+        for value, count in pairs:
             self.counts[value] = self.counts.get(value, 0) + int(count)
         if len(self.counts) > MAX_TRACKED_VALUES:
             self._overflow()
@@ -239,7 +244,7 @@ class ColumnState:
         elif self.counts is None:
             self.hll.add(np.array(list(other.counts), dtype=object))
         else:
-            self._track(pd.Series(other.counts, dtype=np.int64))
+            self._add_counts(other.counts.items())
         return self
 
 

@@ -16,6 +16,8 @@ import csv
 import io
 import itertools
 import json
+import mmap
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -122,12 +124,13 @@ class CsvBlock:
 
     ``data`` holds the lines, or is None: then they are ``length`` bytes at ``offset`` of the
     local file, read by whoever parses the block (a worker reads its own lines, and the file's
-    bytes need not travel between processes).
+    bytes need not travel between processes). ``first_line`` is the number of the block's first
+    line, or None: then it is counted from the file when an error needs it.
     """
 
     path: str
     names: list[str]
-    first_line: int
+    first_line: int | None
     data: bytes | None = None
     offset: int = 0
     length: int = 0
@@ -138,7 +141,21 @@ class CsvBlock:
             with open(self.path, "rb") as stream:
                 stream.seek(self.offset)
                 data = stream.read(self.length)
-        return _parse_csv_block(self.path, data, self.names, self.first_line)
+        return _parse_csv_block(self.path, data, self.names, self.line_number)
+
+    def line_number(self) -> int:
+        """The number of the block's first line (1 for a file's first line)."""
+        if self.first_line is not None:
+            return self.first_line
+        newlines, remaining = 0, self.offset
+        with open(self.path, "rb") as stream:
+            while remaining:
+                data = stream.read(min(remaining, BLOCK_BYTES))
+                if not data:
+                    break
+                newlines += data.count(b"\n")
+                remaining -= len(data)
+        return newlines + 1
 
 
 def _csv_chunks(files: list[str], header: bool, block_bytes: int) -> Iterator[Chunk]:
@@ -150,26 +167,74 @@ def csv_blocks(files: list[str], header: bool, block_bytes: int = BLOCK_BYTES, *
     """The CSV files' rows in blocks of about ``block_bytes``, in file order; with
     ``by_offset``, blocks of local files carry their offset instead of their lines."""
     names: list[str] | None = None
-    for path in files:
-        blocks = _line_blocks(path, block_bytes)
-        first = next(blocks, b"")
-        if not first or first.isspace():
-            raise DatasetError(f"{path}: empty file")
-        first_line, rest = _split_first_line(first)
+
+    def names_of(path: str, first_line: bytes) -> list[str]:
+        nonlocal names
         file_names = _parse_fields(path, first_line, header)
         if names is None:
             names = file_names if header else [f"_c{i}" for i in range(len(file_names))]
         elif header and file_names != names:
             raise DatasetError(f"{path}: header {file_names} differs from the first file's {names}")
-        line = 2 if header else 1
-        offset = len(first_line) if header else 0
-        reference = by_offset and not storage.is_s3(path)
-        for block in itertools.chain([rest if header else first], blocks):
-            if block and not block.isspace():
-                yield (CsvBlock(path, names, line, offset=offset, length=len(block)) if reference
-                       else CsvBlock(path, names, line, block))
-            line += block.count(b"\n")
-            offset += len(block)
+        return names
+
+    for path in files:
+        if by_offset and not storage.is_s3(path):
+            yield from _mapped_blocks(path, header, block_bytes, names_of)
+        else:
+            yield from _read_blocks(path, header, block_bytes, names_of)
+
+
+def _read_blocks(path: str, header: bool, block_bytes: int,
+                 names_of: Callable[[str, bytes], list[str]]) -> Iterator[CsvBlock]:
+    """Blocks that carry their lines, read from a stream (S3 objects, or lines that travel)."""
+    blocks = _line_blocks(path, block_bytes)
+    first = next(blocks, b"")
+    if not first or first.isspace():
+        raise DatasetError(f"{path}: empty file")
+    first_line, rest = _split_first_line(first)
+    names = names_of(path, first_line)
+    line = 2 if header else 1
+    for block in itertools.chain([rest if header else first], blocks):
+        if block and not block.isspace():
+            yield CsvBlock(path, names, line, block)
+        line += block.count(b"\n")
+
+
+def _mapped_blocks(path: str, header: bool, block_bytes: int,
+                   names_of: Callable[[str, bytes], list[str]]) -> Iterator[CsvBlock]:
+    """Blocks of a local file by offset: the blocks :func:`_read_blocks` cuts, found in a
+    window of the file mapped for each block (nothing is copied, and lines are counted only
+    when an error needs them)."""
+    names: list[str] | None = None
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        start = read_end = 0
+        while start < size:
+            read_end = min(read_end + block_bytes, size)
+            base = start - start % mmap.ALLOCATIONGRANULARITY
+            with mmap.mmap(stream.fileno(), read_end - base, access=mmap.ACCESS_READ,
+                           offset=base) as window:
+                first, cut = start - base, _last_line_end(window, start - base)
+                if cut == first:
+                    if read_end < size:
+                        continue  # no line end yet: map a longer stretch
+                    cut = read_end - base  # the rest of the file
+                if names is None:
+                    if _blank(window, first, cut):
+                        break
+                    header_end = window.find(b"\n", first, cut) + 1 or cut
+                    names = names_of(path, window[first:header_end])
+                    first = header_end if header else first
+                if first < cut and not _blank(window, first, cut):
+                    yield CsvBlock(path, names, None, offset=base + first, length=cut - first)
+                start = base + cut
+    if names is None:
+        raise DatasetError(f"{path}: empty file")
+
+
+def _blank(data: mmap.mmap, start: int, end: int) -> bool:
+    """``data[start:end]`` is all whitespace (looking at one byte when it is not)."""
+    return data[start:start + 1].isspace() and data[start:end].isspace()
 
 
 def _parse_fields(path: str, line: bytes, header: bool) -> list[str]:
@@ -190,7 +255,9 @@ def _parse_fields(path: str, line: bytes, header: bool) -> list[str]:
 _PARSER_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _parse_csv_block(path: str, block: bytes, names: list[str], first_line: int) -> Chunk:
+def _parse_csv_block(path: str, block: bytes, names: list[str],
+                     first_line: Callable[[], int]) -> Chunk:
+    """The parsed block; errors name the line (``first_line()``: the block's first line)."""
     def parse(**options: Any) -> pd.DataFrame:
         try:
             # low_memory=False: one type per column for the whole block (no DtypeWarning, no
@@ -201,16 +268,21 @@ def _parse_csv_block(path: str, block: bytes, names: list[str], first_line: int)
         except pd.errors.ParserError as exc:
             found = _PARSER_LINE.search(str(exc))
             if found:
-                line = first_line + int(found.group(2)) - 1
+                line = first_line() + int(found.group(2)) - 1
                 raise DatasetError(f"{path}: line {line} has {found.group(3)} fields, expected "
                                    f"{found.group(1)}") from None
-            raise DatasetError(f"{path}: cannot parse CSV near line {first_line}: {exc}") from None
+            raise DatasetError(f"{path}: cannot parse CSV near line {first_line()}: {exc}") from None
         except UnicodeDecodeError:
             raise DatasetError(f"{path}: not UTF-8 text (bad byte in the rows from line "
-                               f"{first_line} on)") from None
+                               f"{first_line()} on)") from None
 
     frame = parse()
     return Chunk(frame, path, lambda column: parse(usecols=[column], dtype=str)[column])
+
+
+def _line_one() -> int:
+    """First line of the CSV text made from capture records (their own lines are not kept)."""
+    return 1
 
 
 def _split_first_line(data: bytes) -> tuple[bytes, bytes]:
@@ -219,7 +291,8 @@ def _split_first_line(data: bytes) -> tuple[bytes, bytes]:
 
 
 def _line_blocks(path: str, block_bytes: int) -> Iterator[bytes]:
-    """Blocks of whole lines, never cutting a quoted field."""
+    """Blocks of whole lines, never cutting a quoted field: each ends at the last line end
+    before a multiple of ``block_bytes`` (:func:`_mapped_blocks` cuts a local file alike)."""
     carry = b""
     with storage.open_binary(path) as stream:
         while True:
@@ -235,15 +308,16 @@ def _line_blocks(path: str, block_bytes: int) -> Iterator[bytes]:
         yield carry
 
 
-def _last_line_end(data: bytes) -> int:
-    """Index just past the last newline that is outside double quotes (0 if none)."""
-    end = data.rfind(b"\n")
-    if end < 0 or b'"' not in data:
-        return end + 1
-    raw = np.frombuffer(data, dtype=np.uint8)
+def _last_line_end(data: bytes | mmap.mmap, start: int = 0) -> int:
+    """Index just past the last newline of ``data[start:]`` that is outside double quotes
+    (counted from ``start``); ``start`` if there is none."""
+    newline = data.rfind(b"\n", start)
+    if newline < 0 or data.find(b'"', start) < 0:
+        return newline + 1 if newline >= 0 else start
+    raw = np.frombuffer(data, dtype=np.uint8, offset=start)
     outside = (np.cumsum(raw == ord('"')) % 2) == 0
     newlines = np.flatnonzero((raw == ord("\n")) & outside)
-    return int(newlines[-1]) + 1 if newlines.size else 0
+    return start + int(newlines[-1]) + 1 if newlines.size else start
 
 
 # -- JSON Lines ---------------------------------------------------------------------------------
@@ -315,11 +389,12 @@ def _capture_chunks(files: list[str], dataset_format: DatasetFormat, start: date
                                        f"captured record had {width}")
                 writer.writerow(row)
             if buffer.tell() >= block_bytes:
-                yield _parse_csv_block(path, buffer.getvalue().encode("utf-8"), names, 1)
+                yield _parse_csv_block(path, buffer.getvalue().encode("utf-8"), names,
+                                       _line_one)
                 buffer.seek(0)
                 buffer.truncate()
         if buffer.tell():
-            yield _parse_csv_block(path, buffer.getvalue().encode("utf-8"), names, 1)
+            yield _parse_csv_block(path, buffer.getvalue().encode("utf-8"), names, _line_one)
             buffer.seek(0)
             buffer.truncate()
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from byom_monitor.engines.kll import KLLSketch
+from byom_monitor.engines.kll import KLLSketch, sort_values
 
 #: Normalised rank error the tests hold the sketch to: 2/k. The largest error measured on 1e6
 #: values of five distributions, fed in chunks or merged in any order, is about 0.9/k.
@@ -37,6 +37,24 @@ def test_odd_level_keeps_its_last_item():
     levels = sketch.to_data()
     assert levels[0] == [0.0]  # the odd last item stays on level 0
     assert sketch.count == 7
+
+
+@pytest.mark.parametrize("values", [
+    np.random.default_rng(1).integers(-300, 700, 5000).astype(float),  # counted
+    np.random.default_rng(2).integers(0, 10**9, 5000).astype(float),  # too wide to count
+    np.array([3.0, 0.0, -0.0, 1.0, -0.0, 0.0, 2.0]),  # signed zeros: np.sort's order
+    np.array([2.0**61 + 2048, 2.0**61, 1.0]),
+    np.array([2.0**63, -(2.0**63), 5.0, 5.0]),  # beyond int64
+    np.array([np.inf, 1.0, -np.inf, 2.0]),
+    np.concatenate([np.arange(100.0), [0.5]]),  # one fraction after whole numbers
+    np.random.default_rng(3).normal(size=999),
+    np.full(9, 4.0),
+    np.array([7.0]),
+])
+def test_sort_values_equals_numpy_sort_bit_for_bit(values):
+    expected, result = np.sort(values), sort_values(values)
+    assert result.dtype == np.float64
+    assert result.view(np.int64).tolist() == expected.view(np.int64).tolist()
 
 
 @pytest.mark.parametrize("name", ["normal", "lognormal", "integers", "sorted", "bimodal"])

@@ -107,6 +107,16 @@ def test_whole_numbers_with_gaps_keep_their_text_type():
     assert integral.columns["v"].missing == 1
 
 
+def test_float_column_with_gaps_and_infinities():
+    """Infinities are String values, gaps are missing, the rest are numbers."""
+    frame = pd.DataFrame({"v": [1.5, np.nan, np.inf, 2.5, -np.inf, np.nan, 4.0]})
+    state = profile_frame(frame).columns["v"]
+    assert state.missing == 2 and state.types == {dt.STRING: 2, dt.FRACTIONAL: 3}
+    assert (state.n, state.minimum, state.maximum, state.total) == (3, 1.5, 4.0, 8.0)
+    assert state.counts == {"Infinity": 1, "-Infinity": 1}
+    assert state.sketch.to_data() == [[1.5, 2.5, 4.0]]
+
+
 def test_many_distinct_strings_switch_to_an_estimate():
     values = pd.Series([f"id-{i}" for i in range(MAX_TRACKED_VALUES + 5000)])
     state = profile_frame(pd.DataFrame({"id": values})).columns["id"]

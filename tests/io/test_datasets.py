@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from byom_monitor.io import storage
-from byom_monitor.io.datasets import DatasetError, DatasetFormat, read_chunks
+from byom_monitor.io.datasets import DatasetError, DatasetFormat, csv_blocks, read_chunks
 
 CSV = DatasetFormat("csv", header=True)
 
@@ -27,6 +27,33 @@ def test_small_blocks_give_the_same_rows_even_with_quoted_newlines(tmp_path):
     chunks = list(read_chunks(tmp_path / "q.csv", CSV, block_bytes=1000))
     assert len(chunks) > 10
     pd.testing.assert_frame_equal(pd.concat([c.frame for c in chunks], ignore_index=True), frame)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("header", [True, False])
+def test_blocks_by_offset_are_the_blocks_read(tmp_path, newline, header):
+    """Blocks found in the mapped file: the same lines and line numbers as blocks read."""
+    rows = ["a,b,c"]
+    for i in range(300):
+        rows.append(['"x\ny",1,"q""q"', "   ", "", f"{i},{i * 2},z{i}"][i % 4 if i % 7 else 0])
+    path = tmp_path / "m.csv"
+    path.write_bytes((newline.join(rows) + newline + "  " + newline).encode())
+    raw = path.read_bytes()
+    for block_bytes in (7, 100, 4096, 10**6):
+        read = list(csv_blocks([str(path)], header, block_bytes))
+        mapped = list(csv_blocks([str(path)], header, block_bytes, by_offset=True))
+        assert len(mapped) == len(read) >= (2 if block_bytes <= 100 else 1)
+        for one, other in zip(read, mapped):
+            assert other.data is None and raw[other.offset:other.offset + other.length] == one.data
+            assert other.names == one.names
+            assert other.first_line is None and other.line_number() == one.first_line
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n \n"])
+def test_blocks_by_offset_of_an_empty_file(tmp_path, content):
+    (tmp_path / "e.csv").write_bytes(content)
+    with pytest.raises(DatasetError, match="e.csv: empty file"):
+        list(csv_blocks([str(tmp_path / "e.csv")], True, by_offset=True))
 
 
 def test_only_empty_fields_are_null(tmp_path):
