@@ -36,7 +36,9 @@ def merged_window(capture: str, ground_truth: str, start: datetime, end: datetim
     """The window's labelled inferences as ``{output_folder}/merged/merged.csv``
     (``probability,groundTruth``: the analyzer's input folder holds only it), and the merge
     report (also in ``{output_folder}/merge/`` with the merged JSON Lines)."""
-    frame, report, _ = merge(capture, ground_truth, output_folder, start=start, end=end)
+    frame, report, files = merge(capture, ground_truth, output_folder, start=start, end=end)
+    for location, text in files.values():
+        storage.write_text(location, text)
     target = storage.join(output_folder, "merged", "merged.csv")
     frame = frame[["_c0", GROUND_TRUTH_COLUMN]].rename(columns={"_c0": PROBABILITY_COLUMN})
     storage.write_text(target, frame.to_csv(index=False))
@@ -47,8 +49,9 @@ def merged_export_window(rows: list[list[str]], probability_column: int, ground_
                          output_folder: str) -> tuple[str, MergeReport]:
     """The same CSV from exported transform-output rows (features, prediction(s), inference
     id, inference time: :mod:`byom_monitor.live.batch_transform_export`), joined on the
-    inference id with the ground truth's ``eventId``. Labels of other windows are not
-    counted as unknown (only the window's rows are read)."""
+    inference id with the ground truth's ``eventId``, and the report (also in
+    ``{output_folder}/merge/merge_report.json``). Labels of other windows are not counted as
+    unknown (only the window's rows are read)."""
     labels = ground_truth_labels(ground_truth)
     report = MergeReport(captured=len(rows), ground_truth=len(labels))
     merged = []
@@ -63,6 +66,8 @@ def merged_export_window(rows: list[list[str]], probability_column: int, ground_
     if not merged:
         raise DatasetError(f"no exported row in the window has ground truth ({len(rows)} rows, "
                            f"{len(labels)} labels in {ground_truth})")
+    storage.write_text(storage.join(output_folder, "merge", "merge_report.json"),
+                       json.dumps(report.to_dict(), indent=2) + "\n")
     target = storage.join(output_folder, "merged", "merged.csv")
     frame = pd.DataFrame(merged, columns=[PROBABILITY_COLUMN, GROUND_TRUTH_COLUMN])
     storage.write_text(target, frame.to_csv(index=False))

@@ -94,7 +94,7 @@ def run_window(session: Any, role: str, source: WindowSource, start: datetime, e
     """Prepare the window's dataset, run the check's job on it, and read its metrics."""
     prefix = execution_prefix(source, scheduled)
     job = _job(source, start, end, storage.join(prefix, "input"), storage.join(prefix, "output"))
-    run = run_managed_job(session, role, job, poll_seconds=15)
+    run = run_managed_job(session, role, job)
     return WindowRun(run, _metrics(source, run) if run.ok else {})
 
 

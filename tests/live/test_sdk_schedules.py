@@ -1,6 +1,7 @@
 """Monitoring schedules made with the SDK on the local session are run by the scheduler, and
 the SDK reads their executions back."""
 import io
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -107,6 +108,9 @@ def test_a_model_quality_schedule_merges_the_export_with_ground_truth(monitored)
     frame = pd.read_csv(io.StringIO(storage.read_text(merged)))
     assert frame["probability"].tolist() == [float(row[20]) for row in exported]  # all labelled
     assert set(frame["groundTruth"]) == {0, 1}
+    report = json.loads(storage.read_text(merged.replace("/merged/merged.csv",
+                                                         "/merge/merge_report.json")))
+    assert report["matched"] == report["captured"] == len(exported)
 
 
 def test_an_endpoint_input_schedule_reads_the_capture_of_config_ini(monitored, caplog):

@@ -94,6 +94,8 @@ def test_windows_run_as_managed_jobs_over_prepared_datasets(scheduled):
     assert merged["S3Uri"] == window.format("mq") + "/input/merged/merged.csv"
     frame = pd.read_csv(io.StringIO(storage.read_text(merged["S3Uri"])))
     assert list(frame.columns) == ["probability", "groundTruth"] and len(frame) == 120
+    report = storage.read_text(window.format("mq") + "/input/merge/merge_report.json")
+    assert '"matched": 120' in report
     captured = channels["DATA_QUALITY"]["baseline_dataset_input"]["S3Uri"]
     assert captured == window.format("dq") + "/input/captured.csv"
     assert list(pd.read_csv(io.StringIO(storage.read_text(captured))).columns) == [
