@@ -7,7 +7,7 @@ confirmed text and use the spec's recommended templates in the same style (marke
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,21 +273,18 @@ def _type_match_share(state: ColumnState, expected: str) -> float:
     return matching / state.present
 
 
-def _drift_violation(baseline: dict[str, Any], state: ColumnState, config: MonitoringConfig,
-                     source: str) -> tuple[float, Violation | None] | None:
-    name, kind = baseline.get("name"), baseline.get("inferred_type")
-    current_kind = state.inferred_type
-    if kind in dt.NUMERIC_TYPES and current_kind in dt.NUMERIC_TYPES:
-        sketch = baseline_sketch(baseline, source)
-        distance = numerical_distance(sketch, state.sketch, config.comparison_method)
-        if math.isnan(distance):
-            return None
-        if distance > config.comparison_threshold:  # SECONDARY-sourced template
-            return distance, Violation(name, "baseline_drift_check", (
-                f"Numerical distance: {java_double(distance)} exceeds numerical threshold: "
-                f"{java_double(config.comparison_threshold)}"))
-        return distance, None
-    if kind == dt.STRING and current_kind == dt.STRING and state.counts is not None:
+def drift_distance(baseline: dict[str, Any], current_type: str, sketch: KLLSketch | None,
+                   counts: Mapping[str, float] | None, config: MonitoringConfig,
+                   source: str) -> float | None:
+    """A feature's drift from its baseline as the check measures it: the configured distance
+    of the KLL sketches (numeric), or the LInfinity distance or ChiSquared p-value of the
+    category counts (strings); None when the two are not comparable."""
+    kind = baseline.get("inferred_type")
+    if kind in dt.NUMERIC_TYPES and current_type in dt.NUMERIC_TYPES and sketch is not None:
+        distance = numerical_distance(baseline_sketch(baseline, source), sketch,
+                                      config.comparison_method)
+        return None if math.isnan(distance) else distance
+    if kind == dt.STRING and current_type == dt.STRING and counts is not None:
         buckets = (((baseline.get("string_statistics") or {}).get("distribution") or {})
                    .get("categorical") or {}).get("buckets")
         if not buckets:
@@ -295,24 +292,39 @@ def _drift_violation(baseline: dict[str, Any], state: ColumnState, config: Monit
         try:
             expected = {str(b["value"]): float(b["count"]) for b in buckets}
         except (KeyError, TypeError, ValueError):
-            raise FormatError(f"{source}: feature '{name}': every categorical bucket needs a "
-                              f"value and a numeric count") from None
+            raise FormatError(f"{source}: feature '{baseline.get('name')}': every categorical "
+                              f"bucket needs a value and a numeric count") from None
         if config.categorical_method == "ChiSquared":
-            p_value = chi_squared_p_value(expected, state.counts)
-            if math.isnan(p_value):
-                return None
-            if p_value < config.categorical_threshold:  # unconfirmed rule and template
-                return p_value, Violation(name, "baseline_drift_check", (
-                    f"Categorical distance (ChiSquared p-value): {java_double(p_value)} is below "
-                    f"categorical threshold: {java_double(config.categorical_threshold)}"))
-            return p_value, None
-        distance = categorical_linf(expected, state.counts)
-        if distance > config.categorical_threshold:  # unconfirmed template
-            return distance, Violation(name, "baseline_drift_check", (
-                f"Categorical distance: {java_double(distance)} exceeds categorical threshold: "
-                f"{java_double(config.categorical_threshold)}"))
-        return distance, None
+            p_value = chi_squared_p_value(expected, counts)
+            return None if math.isnan(p_value) else p_value
+        return categorical_linf(expected, counts)
     return None
+
+
+def _drift_violation(baseline: dict[str, Any], state: ColumnState, config: MonitoringConfig,
+                     source: str) -> tuple[float, Violation | None] | None:
+    name = baseline.get("name")
+    distance = drift_distance(baseline, state.inferred_type, state.sketch, state.counts, config,
+                              source)
+    if distance is None:
+        return None
+    if baseline.get("inferred_type") in dt.NUMERIC_TYPES:
+        if distance > config.comparison_threshold:  # SECONDARY-sourced template
+            return distance, Violation(name, "baseline_drift_check", (
+                f"Numerical distance: {java_double(distance)} exceeds numerical threshold: "
+                f"{java_double(config.comparison_threshold)}"))
+        return distance, None
+    if config.categorical_method == "ChiSquared":
+        if distance < config.categorical_threshold:  # unconfirmed rule and template
+            return distance, Violation(name, "baseline_drift_check", (
+                f"Categorical distance (ChiSquared p-value): {java_double(distance)} is below "
+                f"categorical threshold: {java_double(config.categorical_threshold)}"))
+        return distance, None
+    if distance > config.categorical_threshold:  # unconfirmed template
+        return distance, Violation(name, "baseline_drift_check", (
+            f"Categorical distance: {java_double(distance)} exceeds categorical threshold: "
+            f"{java_double(config.categorical_threshold)}"))
+    return distance, None
 
 
 def baseline_sketch(feature: dict[str, Any], source: str) -> KLLSketch:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from byom_monitor.analyzer.data_quality import MonitoringConfig, baseline_sketch
+from byom_monitor.analyzer.data_quality import MonitoringConfig, baseline_sketch, drift_distance
 from byom_monitor.engines import datatypes as dt
-from byom_monitor.engines.drift import categorical_linf, chi_squared_p_value, numerical_distance
 
 
 def violation_count(violations: dict[str, Any] | None) -> dict[str, float]:
@@ -45,31 +44,19 @@ def data_quality_metrics(statistics: dict[str, Any], baseline_statistics: dict[s
         block = feature.get("numerical_statistics") or feature.get("string_statistics") or {}
         if rows and "common" in block:
             metrics[f"feature_non_null_{name}"] = block["common"]["num_present"] / rows
-        distance = _drift(baseline.get(name), feature, config, source)
+        reference, kind = baseline.get(name), feature.get("inferred_type")
+        if reference is None:
+            continue
+        numeric = {kind, reference.get("inferred_type")} <= set(dt.NUMERIC_TYPES)
+        sketch = baseline_sketch(feature, source) if numeric else None
+        distance = drift_distance(reference, kind, sketch, _buckets(feature), config, source)
         if distance is not None and math.isfinite(distance):
             metrics[f"feature_baseline_drift_{name}"] = distance
     return metrics
 
 
-def _drift(reference: dict[str, Any] | None, current: dict[str, Any],
-           config: MonitoringConfig, source: str) -> float | None:
-    if reference is None:
-        return None
-    kinds = (reference.get("inferred_type"), current.get("inferred_type"))
-    if all(kind in dt.NUMERIC_TYPES for kind in kinds):
-        return numerical_distance(baseline_sketch(reference, source),
-                                  baseline_sketch(current, source), config.comparison_method)
-    if kinds == (dt.STRING, dt.STRING):
-        expected, observed = _buckets(reference), _buckets(current)
-        if not expected or not observed:
-            return None  # no distribution kept (too many distinct values)
-        if config.categorical_method == "ChiSquared":
-            return chi_squared_p_value(expected, observed)
-        return categorical_linf(expected, observed)
-    return None
-
-
-def _buckets(feature: dict[str, Any]) -> dict[str, float]:
+def _buckets(feature: dict[str, Any]) -> dict[str, float] | None:
+    """The category counts of a statistics.json string feature (None when none were kept)."""
     buckets = ((((feature.get("string_statistics") or {}).get("distribution") or {})
                 .get("categorical") or {}).get("buckets") or [])
-    return {str(b["value"]): float(b["count"]) for b in buckets}
+    return {str(b["value"]): float(b["count"]) for b in buckets} or None

@@ -16,14 +16,13 @@ from typing import Any
 
 from byom_monitor.io.config import Config, ConfigError
 from byom_monitor.session.job_limits import Sample, max_runtime, sample_rows
+from byom_monitor.session.managed_jobs import BASE_JOB_NAMES
 
 CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 PROCESSING = "/opt/ml/processing"
-#: The original's results prefixes and base job names.
+#: The original's results prefixes.
 RESULTS = {"data-quality": "results-data-quality", "model-quality": "results-model-quality",
            "model-bias": "results-model-bias", "model-explainability": "results-model-explain"}
-JOB_NAMES = {"data-quality": "model-monitor-byom", "model-quality": "model-monitor-byom",
-             "model-bias": "model-bias-byom", "model-explainability": "model-explainability-byom"}
 #: Where each check's own analysis lands besides the violations.
 ANALYSIS_FILE = {"data-quality": "statistics.json", "model-quality": "statistics.json",
                  "model-bias": "analysis.json", "model-explainability": "analysis.json"}
@@ -141,7 +140,7 @@ def run_check(config: Config, session, role: str, bucket: str, check: str) -> Ch
                                   f"{PROCESSING}/input/data", input_name="dataset")]
         output_name = "analysis_result"
     processor = Processor(role=role, image_uri=image, instance_count=1,
-                          instance_type="ml.m5.xlarge", base_job_name=JOB_NAMES[check],
+                          instance_type="ml.m5.xlarge", base_job_name=BASE_JOB_NAMES[check],
                           max_runtime_in_seconds=max_runtime(check),
                           sagemaker_session=session,
                           env=environment)

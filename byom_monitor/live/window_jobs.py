@@ -38,6 +38,7 @@ from byom_monitor.live.ground_truth_window import (
     model_quality_environment,
 )
 from byom_monitor.session.managed_jobs import (
+    BASE_JOB_NAMES,
     CLARIFY,
     MODEL_MONITOR,
     OUTPUT,
@@ -100,9 +101,7 @@ def run_window(session: Any, role: str, source: WindowSource, start: datetime, e
 
 def _job(source: WindowSource, start: datetime, end: datetime, inputs: str,
          output: str) -> ManagedJob:
-    base = {"data-quality": "model-monitor-byom", "model-quality": "model-monitor-byom",
-            "model-bias": "model-bias-byom",
-            "model-explainability": "model-explainability-byom"}[source.check]
+    base = BASE_JOB_NAMES[source.check]
     monitor = {"dataset_source": DATASET, "output_path": OUTPUT,
                "publish_cloudwatch_metrics": "Disabled",
                "baseline_constraints": f"{CONSTRAINTS}/constraints.json"}

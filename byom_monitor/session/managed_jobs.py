@@ -19,6 +19,10 @@ MODEL_MONITOR, CLARIFY = "model-monitor", "clarify"
 PROCESSING = "/opt/ml/processing"
 OUTPUT = f"{PROCESSING}/output"
 INSTANCE_TYPE = "ml.m5.xlarge"
+#: The original example's base job name of each check.
+BASE_JOB_NAMES = {"data-quality": "model-monitor-byom", "model-quality": "model-monitor-byom",
+                  "model-bias": "model-bias-byom",
+                  "model-explainability": "model-explainability-byom"}
 #: The output channel each image's jobs name (as the SDK's monitors and Clarify name them).
 OUTPUT_NAMES = {MODEL_MONITOR: "monitoring_output", CLARIFY: "analysis_result"}
 
