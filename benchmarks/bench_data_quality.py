@@ -1,7 +1,8 @@
 """Benchmark: data-quality baseline and check as whole processes, against pandas.read_csv.
 
 Generates (once) a CSV of N rows x 25 columns (10 integer, 10 fractional, 5 string columns),
-then times, each as a separate process and best of three (the machine may be shared):
+then times, each as a separate process, in turn, best of three rounds after a warm-up round
+(the machine may be shared):
   1. ``pandas.read_csv`` of the file (the parse floor, one core),
   2. the baseline (``python -m byom_monitor.analyzer`` suggesting statistics + constraints)
      with one profiling worker, and with one per core (the default),
@@ -62,17 +63,17 @@ def main() -> None:
                 "output_path": str(out / "baseline")}
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load_before = _load()
-    results = {}
+    jobs = {}
     if not args.skip_pandas:
-        results["pandas.read_csv"] = best_of(args.runs, [
-            python, "-c", f"import pandas; pandas.read_csv({str(data)!r})"])
-    results["baseline, 1 worker"] = best_of(args.runs, analyzer,
-                                            {**baseline, "BYOM_MONITOR_WORKERS": "1"})
-    results[f"baseline, {cores} workers"] = best_of(args.runs, analyzer, baseline)
-    results["check"] = best_of(args.runs, analyzer, {
+        jobs["pandas.read_csv"] = (
+            [python, "-c", f"import pandas; pandas.read_csv({str(data)!r})"], {})
+    jobs["baseline, 1 worker"] = (analyzer, {**baseline, "BYOM_MONITOR_WORKERS": "1"})
+    jobs[f"baseline, {cores} workers"] = (analyzer, baseline)
+    jobs["check"] = (analyzer, {
         **baseline, "output_path": str(out / "check"),
         "baseline_statistics": str(out / "baseline" / "statistics.json"),
         "baseline_constraints": str(out / "baseline" / "constraints.json")})
+    results = best_of(args.runs, jobs)
     print(f"\n{args.rows:,} rows x 25 columns, {size_mb:.0f} MB, {cores} cores, "
           f"best of {args.runs}; load average {load_before} before, {_load()} after")
     floor = results.get("pandas.read_csv", (None,))[0]

@@ -1,7 +1,8 @@
 """Benchmark: model-quality baseline and check of N labelled binary rows, as whole processes.
 
 Generates (once) a CSV with a label, a probability and a prediction per row (plus five feature
-columns), then times, each as a separate process and best of three (the machine may be shared):
+columns), then times, each as a separate process, in turn, best of three rounds after a warm-up
+round (the machine may be shared):
 the baseline (metrics with their five 80%-subsample standard deviations, suggested constraints),
 a check against it, and the same metrics from scikit-learn (``pandas.read_csv`` of the file,
 then the whole data and five 80% subsamples: confusion matrix, precision / recall / F0.5 / F1 /
@@ -69,13 +70,12 @@ def main() -> None:
            "analysis_type": "MODEL_QUALITY", "problem_type": "BinaryClassification",
            "ground_truth_attribute": "credit_risk", "inference_attribute": "prediction",
            "probability_attribute": "prediction_probability"}
-    results = {
-        "scikit-learn": best_of(args.runs, [sys.executable, "-c", SKLEARN_METRICS, str(data)]),
-        "baseline": best_of(args.runs, command, {**env, "output_path": str(out / "baseline")}),
-        "check": best_of(args.runs, command, {
-            **env, "output_path": str(out / "check"),
-            "baseline_constraints": str(out / "baseline" / "constraints.json")}),
-    }
+    results = best_of(args.runs, {
+        "scikit-learn": ([sys.executable, "-c", SKLEARN_METRICS, str(data)], {}),
+        "baseline": (command, {**env, "output_path": str(out / "baseline")}),
+        "check": (command, {**env, "output_path": str(out / "check"),
+                            "baseline_constraints": str(out / "baseline" / "constraints.json")}),
+    })
     print(f"\n{args.rows:,} labelled rows (binary, with probabilities), "
           f"{data.stat().st_size / 1e6:.0f} MB, best of {args.runs}")
     reference = results["scikit-learn"][0]

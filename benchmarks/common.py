@@ -20,6 +20,10 @@ class Measurement(NamedTuple):
     cpu_seconds: float  # user + system, the process and the workers it waited for
 
 
+#: A job to time: the command and the environment variables it adds.
+Job = tuple[list[str], dict[str, str]]
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> Measurement:
     """Wall seconds, peak memory (MiB) and CPU seconds of one process and the workers it starts.
 
@@ -28,9 +32,14 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Measurement:
     sampled every 50 ms from /proc (Linux). A child's ru_maxrss includes what it inherited from
     the parent at fork time, so the calling script must stay small: it imports no numpy /
     pandas and generates data in a child process.
+
+    ``PYTHONDONTWRITEBYTECODE`` is not passed on: where it is set (this project's CI machine
+    sets it), every start would compile the project's modules afresh, a cost installed packages
+    do not pay (pip compiles them when it installs them).
     """
     started = time.perf_counter()
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})})
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    process = subprocess.Popen(command, env={**environment, **(env or {})})
     done = threading.Event()
     tree_peak = [0.0]
 
@@ -50,12 +59,23 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Measurement:
                        usage.ru_utime + usage.ru_stime)
 
 
-def best_of(runs: int, command: list[str], env: dict[str, str] | None = None) -> Measurement:
-    """The fastest of ``runs`` runs (the machine may be shared), the largest peak memory and
-    the least CPU time."""
-    results = [timed(command, env) for _ in range(runs)]
-    return Measurement(min(r.seconds for r in results), max(r.peak_mib for r in results),
-                       min(r.cpu_seconds for r in results))
+def best_of(runs: int, jobs: dict[str, Job]) -> dict[str, Measurement]:
+    """Each job's fastest of ``runs`` runs (the machine may be shared), its largest peak memory
+    and its least CPU time.
+
+    The jobs run in turn, round after round, so a ratio between two of them compares runs made
+    under the same load; an untimed first round writes bytecode and warms the file cache. Jobs
+    run in the given order, so a later one may use an earlier one's output.
+    """
+    for command, env in jobs.values():
+        timed(command, env)
+    results: dict[str, list[Measurement]] = {name: [] for name in jobs}
+    for _ in range(runs):
+        for name, (command, env) in jobs.items():
+            results[name].append(timed(command, env))
+    return {name: Measurement(min(r.seconds for r in rounds), max(r.peak_mib for r in rounds),
+                              min(r.cpu_seconds for r in rounds))
+            for name, rounds in results.items()}
 
 
 def _tree_pss_mib(pid: int) -> float:

@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from byom_monitor.engines.numpy_kernels import prefer_avx2_on_zen4
+
+    prefer_avx2_on_zen4()  # before numpy loads: it reads its CPU settings once
     args = build_parser().parse_args(argv)
     from byom_monitor.session.sessions import quiet_sdk_output
 

@@ -1,22 +1,4 @@
 """The Model Monitor analyzer: data-quality and model-quality baselines and checks,
-container-compatible."""
-
-from byom_monitor.analyzer.api import (
-    Baseline,
-    CheckResult,
-    Constraints,
-    ModelQualityStatistics,
-    Result,
-    Statistics,
-    Violations,
-    baseline_data_quality,
-    baseline_model_quality,
-    check_data_quality,
-    check_model_quality,
-)
-from byom_monitor.analyzer.contract import run_job
-from byom_monitor.analyzer.outcome import Outcome
-
-__all__ = ["Baseline", "CheckResult", "Constraints", "ModelQualityStatistics", "Outcome", "Result",
-           "Statistics", "Violations", "baseline_data_quality", "baseline_model_quality",
-           "check_data_quality", "check_model_quality", "run_job"]
+container-compatible. The public functions are in :mod:`byom_monitor.analyzer.api` (and at the
+package's top, ``byom_monitor``); this package loads nothing itself, so that
+``python -m byom_monitor.analyzer`` can choose numpy's CPU kernels before numpy loads."""

@@ -13,8 +13,12 @@ import argparse
 import os
 import sys
 
-from byom_monitor.analyzer.contract import METRICS_DIR, run_job
-from byom_monitor.analyzer.outcome import MESSAGE_FILE
+from byom_monitor.engines.numpy_kernels import prefer_avx2_on_zen4
+
+prefer_avx2_on_zen4()  # before numpy loads: it reads its CPU settings once
+
+from byom_monitor.analyzer.contract import METRICS_DIR, run_job  # noqa: E402
+from byom_monitor.analyzer.outcome import MESSAGE_FILE  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

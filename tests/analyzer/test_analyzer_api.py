@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from byom_monitor.analyzer import Baseline, baseline_data_quality, check_data_quality
+from byom_monitor.analyzer.api import Baseline, baseline_data_quality, check_data_quality
 from byom_monitor.errors import JobFailed
 
 

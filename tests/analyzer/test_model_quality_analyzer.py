@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
 
-from byom_monitor.analyzer import baseline_model_quality, check_model_quality
+from byom_monitor.analyzer.api import baseline_model_quality, check_model_quality
 from byom_monitor.analyzer.contract import run_job
 
 MQ = ("compat", "sagemaker-python-sdk-fixtures", "pipeline", "quality_check_step", "model_quality")
