@@ -12,7 +12,7 @@ file, folder or S3 URI; every result offers ``status``, ``violations``, ``to_df(
 
 The names load on first use, so that importing a submodule (``python -m byom_monitor.analyzer``,
 the ``byom-monitor`` command) does not load numpy before the entry point has chosen its CPU
-kernels (:mod:`byom_monitor.engines.numpy_kernels`).
+kernels (:mod:`byom_monitor.io.numpy_kernels`).
 """
 from __future__ import annotations
 

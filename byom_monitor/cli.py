@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from byom_monitor.engines.numpy_kernels import prefer_avx2_on_zen4
+    from byom_monitor.io.numpy_kernels import prefer_avx2_on_zen4
 
     prefer_avx2_on_zen4()  # before numpy loads: it reads its CPU settings once
     args = build_parser().parse_args(argv)

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from byom_monitor.engines.numpy_kernels import prefer_avx2_on_zen4
+from byom_monitor.io.numpy_kernels import prefer_avx2_on_zen4
 
 prefer_avx2_on_zen4()  # before numpy loads: it reads its CPU settings once
 

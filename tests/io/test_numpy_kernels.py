@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from byom_monitor.engines import numpy_kernels
-from byom_monitor.engines.numpy_kernels import (
+from byom_monitor.io import numpy_kernels
+from byom_monitor.io.numpy_kernels import (
     VARIABLE,
     avx512_targets,
     is_zen4,
@@ -88,7 +88,7 @@ def test_the_installed_numpy_s_version_is_read_without_importing_it():
 def test_the_analyzer_command_chooses_before_numpy_loads():
     """The entry point's choice comes first; the package's __init__ files load nothing."""
     probe = ("import sys, runpy\n"
-             "import byom_monitor.engines.numpy_kernels as kernels\n"
+             "import byom_monitor.io.numpy_kernels as kernels\n"
              "kernels.prefer_avx2_on_zen4 = lambda: print('numpy loaded:', 'numpy' in sys.modules)\n"
              "sys.argv = ['analyzer', '--help']\n"
              "runpy.run_module('byom_monitor.analyzer', run_name='__main__')\n")
@@ -99,7 +99,7 @@ def test_the_analyzer_command_chooses_before_numpy_loads():
 
 def test_the_command_line_chooses_before_numpy_loads():
     probe = ("import sys\n"
-             "import byom_monitor.engines.numpy_kernels as kernels\n"
+             "import byom_monitor.io.numpy_kernels as kernels\n"
              "kernels.prefer_avx2_on_zen4 = lambda: print('numpy loaded:', 'numpy' in sys.modules)\n"
              "from byom_monitor.cli import main\n"
              "main(['--help'])\n")
