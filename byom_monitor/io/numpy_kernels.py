@@ -13,7 +13,8 @@ example's data (a test repeats the data-quality comparison on a generated datase
 
 numpy reads ``NPY_DISABLE_CPU_FEATURES`` once, when it is imported, so only a program's entry
 point can choose; ``python -m byom_monitor.analyzer`` and ``byom-monitor`` call
-:func:`prefer_avx2_on_zen4` first. A user who sets the variable (empty included) decides.
+:func:`prefer_avx2_on_zen4` first, and the example's notebook runner sets it for its kernels.
+A user who sets the variable (empty included) decides.
 """
 from __future__ import annotations
 
@@ -53,12 +54,17 @@ def avx512_targets(numpy_version: str) -> str:
     return next(names for since, names in _AVX512_TARGETS.items() if (major, minor) >= since)
 
 
-def prefer_avx2_on_zen4(environ: MutableMapping[str, str] = os.environ,
+def prefer_avx2_on_zen4(environ: MutableMapping[str, str] | None = None,
                         cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """On Zen 4, set ``NPY_DISABLE_CPU_FEATURES`` to numpy's AVX-512 targets, unless the
-    variable is set or numpy is already loaded (it would not take effect); whether it set it.
-    Worker processes inherit the variable."""
-    if VARIABLE in environ or "numpy" in sys.modules:
+    variable is set; whether it set it. ``environ`` is a process's environment to be started
+    with; by default this process's, and then only while numpy is not loaded (later it would
+    not take effect). Worker processes inherit the variable."""
+    if environ is None:
+        if "numpy" in sys.modules:
+            return False
+        environ = os.environ
+    if VARIABLE in environ:
         return False
     try:
         if not is_zen4(cpuinfo.read_text()):

@@ -156,3 +156,21 @@ def test_a_configured_aws_profile_is_kept(tmp_path):
                    "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
     assert kernel_environment(environment)["AWS_PROFILE"] == "dev"
     assert "AWS_PROFILE" not in kernel_environment({**environment, "AWS_PROFILE": "other"})
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets")
+def test_kernels_listen_on_private_sockets_and_get_the_numpy_setting(tmp_path, capfd):
+    """No TCP ports (and no warning that their traffic is unencrypted); the kernel sees the
+    environment kernel_environment made, numpy's kernel choice included."""
+    import nbformat
+
+    probe = ("import json, os\n"
+             "print(json.dumps({'connection': open(__import__('ipykernel.connect').connect"
+             ".get_connection_file()).read(), 'numpy': os.environ.get('NPY_DISABLE_CPU_FEATURES')}))")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe)]),
+                   tmp_path / "probe.ipynb")
+    written = run_notebooks(tmp_path, "executed", names=("probe.ipynb",))
+    seen = json.loads(nbformat.read(written[0], as_version=4).cells[0].outputs[0]["text"])
+    assert json.loads(seen["connection"])["transport"] == "ipc"
+    assert seen["numpy"] == kernel_environment().get("NPY_DISABLE_CPU_FEATURES")
+    assert "without encryption" not in capfd.readouterr().err

@@ -51,20 +51,14 @@ def test_the_feature_names_follow_numpy_s_version(version, expected):
     assert avx512_targets(version) == expected
 
 
-@pytest.fixture
-def numpy_not_loaded(monkeypatch):
-    """As at an entry point: numpy not imported yet (only the membership is looked at)."""
-    monkeypatch.delitem(sys.modules, "numpy")
-
-
-def test_on_zen4_the_avx512_kernels_are_turned_off(numpy_not_loaded, tmp_path):
+def test_on_zen4_the_avx512_kernels_are_turned_off(tmp_path):
     (tmp_path / "cpuinfo").write_text(ZEN4)
     environ: dict[str, str] = {}
     assert prefer_avx2_on_zen4(environ, tmp_path / "cpuinfo") is True
     assert environ == {VARIABLE: avx512_targets(numpy_kernels._numpy_version())}
 
 
-def test_elsewhere_and_when_the_user_chose_nothing_changes(numpy_not_loaded, tmp_path):
+def test_elsewhere_and_when_the_user_chose_nothing_changes(tmp_path):
     (tmp_path / "intel").write_text(cpuinfo("GenuineIntel", 6, "avx2 avx512f"))
     (tmp_path / "zen4").write_text(ZEN4)
     for environ, info in [({}, tmp_path / "intel"), ({}, tmp_path / "no-such-file"),
@@ -75,10 +69,26 @@ def test_elsewhere_and_when_the_user_chose_nothing_changes(numpy_not_loaded, tmp
         assert environ == before
 
 
-def test_once_numpy_is_loaded_it_is_too_late(tmp_path):
+@pytest.fixture
+def own_environment(monkeypatch) -> dict[str, str]:
+    """This process's environment, for the test only (without the variable)."""
+    environment = {k: v for k, v in os.environ.items() if k != VARIABLE}
+    monkeypatch.setattr(os, "environ", environment)
+    return environment
+
+
+def test_this_process_once_numpy_is_loaded_is_left_alone(tmp_path, own_environment):
     (tmp_path / "cpuinfo").write_text(ZEN4)
-    environ: dict[str, str] = {}
-    assert prefer_avx2_on_zen4(environ, tmp_path / "cpuinfo") is False and environ == {}
+    assert "numpy" in sys.modules  # as in any test
+    assert prefer_avx2_on_zen4(cpuinfo=tmp_path / "cpuinfo") is False
+    assert VARIABLE not in own_environment
+
+
+def test_this_process_before_numpy_loads_is_set(tmp_path, own_environment, monkeypatch):
+    (tmp_path / "cpuinfo").write_text(ZEN4)
+    monkeypatch.delitem(sys.modules, "numpy")  # as at an entry point (only membership counts)
+    assert prefer_avx2_on_zen4(cpuinfo=tmp_path / "cpuinfo") is True
+    assert own_environment[VARIABLE] == avx512_targets(np.__version__)
 
 
 def test_the_installed_numpy_s_version_is_read_without_importing_it():
