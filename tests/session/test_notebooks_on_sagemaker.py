@@ -1,11 +1,13 @@
 """The notebooks' own code with ``backend = sagemaker``, against moto (issue 10).
 
-The code cells of notebooks 01-04 run in one namespace, in order, in a project folder whose
+The code cells of notebooks 01-06 run in one namespace, in order, in a project folder whose
 config.ini says ``backend = sagemaker`` (no AWS profile: moto's credentials from the
 environment, region and role ARN in config.ini). Every request the SDK sends is captured with
 botocore's ``provide-client-params`` events, and the CreateProcessingJob and CreateModel
 requests are compared with what the original example's SDK calls build: the region's managed
-images, the container environment, the input channels and where the outputs go.
+images, the container environment, the input channels and where the outputs go. Notebook 05's
+scenario runs are then read back from moto's SageMaker Experiments, and notebook 06 reports on
+them.
 
 moto accepts CreateProcessingJob and answers ``Completed``, but runs nothing, and the notebooks
 read the jobs' results (statistics, constraints, analyses, violations). So **we put the
@@ -18,12 +20,14 @@ the request's output URI, and DescribeProcessingJob then answers that run's exit
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -35,7 +39,8 @@ from byom_monitor.session.sagemaker_model import XGBOOST_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ("01_create_baselines.ipynb", "02_data_quality.ipynb", "03_model_quality.ipynb",
-             "04_bias_explainability.ipynb")
+             "04_bias_explainability.ipynb", "05_orchestrate_drift.ipynb",
+             "06_evaluate_results.ipynb")
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 #: s3://[aws-settings] bucket/prefix of the project's config.ini.
@@ -54,9 +59,9 @@ MODEL_QUALITY = {"analysis_type": "MODEL_QUALITY", "problem_type": "BinaryClassi
                  "ground_truth_attribute": "credit_risk"}
 CLARIFY_CHECK = {"baseline_constraints": f"{BASELINE}/constraints/analysis.json"}
 DATASET = ("baseline_dataset_input", f"{INPUT}/baseline_dataset_input")
-#: Per job, in the notebooks' order: image, environment, input channels (name, container
-#: path, key below S3_ROOT), output (name, key below S3_ROOT; a results key ends in its UTC
-#: time).
+#: Per job of notebooks 01-04, in their order: image, environment, input channels (name,
+#: container path, key below S3_ROOT), output (name, key below S3_ROOT; a results key ends in
+#: its UTC time).
 EXPECTED_JOBS = [
     ("model-monitor", SUGGEST,
      [(*DATASET, "data-quality/baseline_input_data/train_data_no_target.csv")],
@@ -98,9 +103,26 @@ EXPECTED_JOBS = [
 ]
 
 
+#: A results key's UTC time: notebooks 02-04 name jobs the SDK's way, notebook 05 adds microseconds.
+TIME = r"(\d{4}(-\d\d){5}|\d{8}-\d{6}-\d{6})"
+
+
+def scenario_jobs(scenario: str) -> list[tuple]:
+    """Notebook 05's jobs for one scenario: the four checks of notebooks 02-04, on the
+    scenario's datasets (``<check>/input_data/<scenario>.csv``, the explainability sample next
+    to it)."""
+    def channel(name: str, path: str, key: str) -> tuple[str, str, str]:
+        return name, path, key.replace("input_data/default", f"input_data/{scenario}")
+
+    return [(image, environment, [channel(*c) for c in inputs], output)
+            for image, environment, inputs, output in EXPECTED_JOBS[4:]]
+
+
 def code_cells(notebook: str) -> list[tuple[int, str]]:
+    """The code cells, without IPython's line magics (``%matplotlib inline``: display only)."""
     cells = json.loads((ROOT / notebook).read_text())["cells"]
-    return [(i, "".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    return [(i, "".join(line for line in c["source"] if not line.startswith("%")))
+            for i, c in enumerate(cells) if c["cell_type"] == "code"]
 
 
 class StandInContainers:
@@ -141,7 +163,7 @@ class StandInContainers:
                 staged_path(root, output["LocalPath"]).mkdir(parents=True, exist_ok=True)
             outcome = run_staged(analyzer, root, request.get("Environment", {}),
                                  outputs[0]["LocalPath"], self.predictors)
-            if outcome.status == "Completed":
+            if outcome.ok:  # Completed, or CompletedWithViolations
                 for output in outputs:
                     storage.copy_tree(staged_path(root, output["LocalPath"]), output["S3Uri"])
         return outcome.message
@@ -154,9 +176,15 @@ class StandInContainers:
                 parsed["ProcessingJobStatus"], parsed["FailureReason"] = "Failed", message
 
 
+class NotebooksRun(NamedTuple):
+    containers: StandInContainers  # the captured requests
+    namespace: dict[str, Any]  # the notebooks' variables at the end
+    printed: str
+
+
 @pytest.fixture
-def notebooks_run(notebook_project, monkeypatch):
-    """The four notebooks' code cells, run; returns the stand-in with the captured requests."""
+def notebooks_run(notebook_project, monkeypatch) -> NotebooksRun:
+    """The six notebooks' code cells, run in one namespace (about 35 s)."""
     import sagemaker.session
 
     monkeypatch.setattr(sagemaker.session.time, "sleep", lambda *_: None)  # moto is instant
@@ -170,10 +198,11 @@ def notebooks_run(notebook_project, monkeypatch):
 
     monkeypatch.setattr(aws_session, "boto_session_from_config", boto_session_from_config)
     namespace: dict = {}
-    for notebook in NOTEBOOKS:
-        for index, source in code_cells(notebook):
-            exec(compile(source, f"{notebook} cell {index}", "exec"), namespace)  # noqa: S102
-    return stand_in
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        for notebook in NOTEBOOKS:
+            for index, source in code_cells(notebook):
+                exec(compile(source, f"{notebook} cell {index}", "exec"), namespace)  # noqa: S102
+    return NotebooksRun(stand_in, namespace, printed.getvalue())
 
 
 def _environment(request: dict) -> dict:
@@ -184,18 +213,23 @@ def _environment(request: dict) -> dict:
 
 
 def test_the_notebooks_send_the_requests_the_originals_sdk_calls_build(notebooks_run):
-    """One run of the notebooks (about 25 s), both request kinds checked."""
-    _check_processing_jobs(notebooks_run)
-    _check_models(notebooks_run)
+    """One run of the notebooks: the requests, the scenario runs and the report checked."""
+    import generate_altered
+
+    scenarios = list(generate_altered.SCENARIOS)
+    expected = EXPECTED_JOBS + [job for name in scenarios for job in scenario_jobs(name)]
+    _check_processing_jobs(notebooks_run.containers, expected)
+    _check_models(notebooks_run.containers)
+    _check_scenario_runs(notebooks_run, scenarios)
 
 
-def _check_processing_jobs(notebooks_run: StandInContainers) -> None:
+def _check_processing_jobs(containers: StandInContainers, expected: list[tuple]) -> None:
     from sagemaker import image_uris
 
     images = {kind: image_uris.retrieve(kind, REGION) for kind in ("model-monitor", "clarify")}
-    jobs = notebooks_run.requests["CreateProcessingJob"]
-    assert len(jobs) == len(EXPECTED_JOBS)
-    for job, (image, environment, inputs, output) in zip(jobs, EXPECTED_JOBS):
+    jobs = containers.requests["CreateProcessingJob"]
+    assert len(jobs) == len(expected)
+    for job, (image, environment, inputs, output) in zip(jobs, expected):
         name = job["ProcessingJobName"]
         assert job["AppSpecification"]["ImageUri"] == images[image], name
         assert _environment(job) == environment, name
@@ -209,18 +243,39 @@ def _check_processing_jobs(notebooks_run: StandInContainers) -> None:
         key = destination.removeprefix(f"{S3_ROOT}/")
         assert destination.startswith(f"{S3_ROOT}/") and (
             key == output[1] if not output[1].endswith("-")
-            else re.fullmatch(re.escape(output[1]) + r"\d{4}(-\d\d){5}", key)), (name, key)
+            else re.fullmatch(re.escape(output[1]) + TIME, key)), (name, key)
         assert job["RoleArn"] == ROLE, name
-    assert all(m.startswith("Completed") for m in notebooks_run.exit_messages.values())
+    assert all(m.startswith("Completed") for m in containers.exit_messages.values())
 
 
-def _check_models(notebooks_run: StandInContainers) -> None:
+def _check_scenario_runs(run: NotebooksRun, scenarios: list[str]) -> None:
+    """Notebook 05 ran every scenario as expected and recorded it as an Experiments run whose
+    parameters name the results; notebook 06 read those runs back and wrote its report."""
+    import boto3
+
+    assert "every scenario as expected: True" in run.printed
+    assert bool(run.namespace["comparison"]["as expected"].all())
+    sagemaker_client = boto3.client("sagemaker", region_name=REGION)
+    config = run.namespace["config"]
+    for scenario in scenarios:
+        component = config.get_trial(scenario.replace("_", "-"))
+        parameters = {k: v.get("StringValue") for k, v in sagemaker_client.describe_trial_component(
+            TrialComponentName=component)["Parameters"].items()}
+        assert parameters["scenario"] == scenario, component
+        for check in ("data-quality", "model-quality", "model-bias", "model-explainability"):
+            assert storage.list_files(parameters[f"{check}-analysis"]), (scenario, check)
+    assert [r.scenario for r in run.namespace["results"].runs] == scenarios
+    report = Path(run.namespace["location"]).read_text()
+    assert all(f"<h2 id='{scenario}'>" in report for scenario in scenarios)
+
+
+def _check_models(containers: StandInContainers) -> None:
     """The two models Clarify calls by name: the XGBoost image, the repacked archive, and the
     analysis configs naming them."""
     from sagemaker import image_uris
 
     image = image_uris.retrieve("xgboost", REGION, XGBOOST_VERSION)
-    created = {r["ModelName"]: r for r in notebooks_run.requests["CreateModel"]}
+    created = {r["ModelName"]: r for r in containers.requests["CreateModel"]}
     assert sorted(created) == ["e2e-model", "e2e-model-bias"]
     for name, suffix in (("e2e-model", "explainability"), ("e2e-model-bias", "bias")):
         (container,) = created[name]["Containers"]
