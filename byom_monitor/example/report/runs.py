@@ -6,10 +6,10 @@ constraint_violations.json, or "" when there were none), ``{check}-analysis`` (i
 statistics.json or analysis.json) and ``{check}-violation-count``. Only those runs are read, so a
 scenario run once and later removed never shows up.
 
-Where the parameters come from is swappable (:data:`RunParameters`): the project's SQLite
-store (:func:`store_parameters`) or SageMaker Experiments trial components through the SDK's
-client (:func:`trial_component_parameters`). Documents are read by a :data:`ReadDocument`,
-through ``S3Downloader`` when a SageMaker session is given (:func:`document_reader`).
+The parameters come from SageMaker Experiments trial components through the SDK's client
+(:func:`trial_component_parameters`; any :data:`RunParameters` in tests). Documents are read by
+a :data:`ReadDocument`, through ``S3Downloader`` when a SageMaker session is given
+(:func:`document_reader`).
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from byom_monitor.example.experiments import ExperimentStore
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config
 
@@ -28,8 +27,6 @@ CHECKS = ("data-quality", "model-quality", "model-bias", "model-explainability")
 BASELINE_KEYS = ("data-quality-statistics", "data-quality-constraints",
                  "model-quality-statistics", "model-quality-constraints",
                  "model-bias-analysis", "model-explainability-analysis")
-#: The result file a local run recorded for ``{check}-analysis``, by preference.
-ANALYSIS_FILES = ("analysis.json", "statistics.json")
 
 RunParameters = Callable[[str], Mapping[str, str]]
 ReadDocument = Callable[[str], Any]
@@ -84,31 +81,6 @@ def document_reader(base: str | Path, session: Any = None) -> ReadDocument:
     return read
 
 
-def store_parameters(store: ExperimentStore) -> RunParameters:
-    """A run's parameters as notebook 05 records them in the SQLite store; for a store that
-    has none (kept before 05 logged parameters) rebuilt from the run's check rows."""
-    def parameters(run_name: str) -> dict[str, str]:
-        logged = getattr(store, "parameters", None)
-        if logged is not None:
-            try:
-                return logged(run_name)
-            except KeyError:
-                pass
-        rows = store.checks(latest_only=False)
-        rows = rows[rows["run_id"] == run_name]
-        if rows.empty:
-            raise ResultError(f"no run {run_name!r} in {store.path}")
-        found = {"scenario": rows.iloc[0]["scenario"]}
-        for row in rows.itertuples():
-            outputs = row.outputs
-            found[f"{row.check_name}-violations"] = outputs.get("constraint_violations.json", "")
-            found[f"{row.check_name}-analysis"] = next(
-                (outputs[name] for name in ANALYSIS_FILES if name in outputs), "")
-            found[f"{row.check_name}-violation-count"] = str(row.violations)
-        return found
-    return parameters
-
-
 def trial_component_parameters(sagemaker_client: Any) -> RunParameters:
     """A run's parameters from SageMaker Experiments (``describe_trial_component``), the way
     the original's notebook 06 read them; config.ini names the trial component."""
@@ -119,19 +91,6 @@ def trial_component_parameters(sagemaker_client: Any) -> RunParameters:
             raise ResultError(f"trial component {run_name!r}: {exc}") from exc
         return {name: str(value.get("StringValue", value.get("NumberValue", "")))
                 for name, value in described.get("Parameters", {}).items()}
-    return parameters
-
-
-def first_found(*sources: RunParameters) -> RunParameters:
-    """The parameters from the first source that knows the run."""
-    def parameters(run_name: str) -> Mapping[str, str]:
-        errors = []
-        for source in sources:
-            try:
-                return source(run_name)
-            except ResultError as exc:
-                errors.append(str(exc))
-        raise ResultError("; ".join(errors))
     return parameters
 
 
@@ -178,19 +137,11 @@ class Results:
     runs: list[ScenarioRun]
 
     @classmethod
-    def load(cls, config: Config, session: Any = None) -> Results:
+    def load(cls, config: Config, session: Any) -> Results:
         """With a SageMaker ``session`` (either backend's, from ``session_from_config``): the
-        runs from SageMaker Experiments and the documents through ``S3Downloader``; a run the
-        Experiments do not know is looked up in the SQLite store of config.ini, where runs were
-        recorded before notebook 05 used ``sagemaker.experiments.Run``. Without a session: the
-        SQLite store, documents through :mod:`byom_monitor.io.storage`."""
-        stored = store_parameters(ExperimentStore(config.database))
-        if session is None:
-            parameters_of = stored
-        else:
-            parameters_of = first_found(trial_component_parameters(session.sagemaker_client),
-                                        stored)
-        return cls.read(config, parameters_of, document_reader(config.path.parent, session))
+        runs from SageMaker Experiments, the documents through ``S3Downloader``."""
+        return cls.read(config, trial_component_parameters(session.sagemaker_client),
+                        document_reader(config.path.parent, session))
 
     @classmethod
     def read(cls, config: Config, parameters_of: RunParameters, read: ReadDocument

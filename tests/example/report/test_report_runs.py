@@ -8,9 +8,7 @@ from byom_monitor.example.report.runs import (
     ResultError,
     Results,
     document_reader,
-    first_found,
     last_orchestration,
-    store_parameters,
     trial_component_parameters,
 )
 from byom_monitor.io.config import Config
@@ -133,29 +131,6 @@ def test_the_fixture_runs_are_read_through_the_local_sagemaker_session(orchestra
     found = trial_component_parameters(session.sagemaker_client)(component)
     assert found["scenario"] == "control" and "model-bias-violation-count" in found
     assert results.run("control").run_name == component
-
-
-def test_runs_only_in_the_sqlite_store_are_still_found(folder):
-    def experiments(run_name):
-        raise ResultError(f"trial component {run_name!r}: not found")
-    parameters = first_found(experiments, folder.parameters.__getitem__)
-    assert parameters("run-control")["scenario"] == "control"
-    with pytest.raises(ResultError, match="trial component 'nope': not found; "):
-        first_found(experiments, lambda name: experiments(name + "!"))("nope")
-
-
-def test_store_parameters_of_runs_recorded_before_notebook_05_used_run(tmp_path):
-    """Stores written by earlier versions (runs in the SQLite experiment store) still read."""
-    from byom_monitor.example.experiments import ExperimentStore
-
-    store = ExperimentStore(tmp_path / "monitor.sqlite")
-    run_id = store.start_run("model-monitor-byom", "feature_drift_systematic")
-    store.log_parameters(run_id, {"scenario": "feature_drift_systematic",
-                                  "data-quality-violation-count": "1"})
-    found = store_parameters(store)(run_id)
-    assert found == {"scenario": "feature_drift_systematic", "data-quality-violation-count": "1"}
-    with pytest.raises(ResultError, match="no run 'nope'"):
-        store_parameters(store)("nope")
 
 
 def test_runs_read_back_through_the_sdk_and_s3_downloader(tmp_path, monkeypatch):

@@ -22,7 +22,6 @@ import pandas as pd
 
 from byom_monitor.analyzer.contract import run_job
 from byom_monitor.clarify.api import analyze
-from byom_monitor.example.experiments import ExperimentStore
 from byom_monitor.example.scenario_recording import EXPERIMENT
 from byom_monitor.io import storage
 from byom_monitor.io.config import Config
@@ -310,15 +309,22 @@ def _alerts(database: str, root: Path) -> None:
 
 
 def _scenario_runs(config: Config, pool: dict) -> None:
-    """Two recorded scenario runs, named in config.ini (as notebook 05 records them)."""
-    runs = ExperimentStore(config.database)
+    """Two scenario runs recorded as notebook 05 records them: a ``sagemaker.experiments.Run``
+    on the local session whose parameters name each check's result files, named in config.ini."""
+    from sagemaker.experiments import Run
+
+    from byom_monitor.session.sessions import session_from_config
+
+    session, _, _ = session_from_config(config)
     for scenario, level in (("control", "normal"), ("feature_drift", "drifted")):
-        run_id = runs.start_run(EXPERIMENT, scenario)
-        for check in SCHEDULES.values():
-            outputs = pool[check, level]
-            violations = execution_metrics(outputs)["violations"]
-            runs.record_check(run_id, check,
-                              "CompletedWithViolations" if violations else "Completed",
-                              "", int(violations), outputs, 1.0)
-        runs.finish_run(run_id, 4.0)
-        config.save_trial(scenario.replace("_", "-"), run_id)
+        with Run(experiment_name=EXPERIMENT, run_name=scenario.replace("_", "-"),
+                 sagemaker_session=session) as run:
+            parameters = {"scenario": scenario}
+            for check in SCHEDULES.values():
+                outputs = pool[check, level]
+                parameters.update({
+                    f"{check}-violations": outputs.get("constraint_violations.json", ""),
+                    f"{check}-analysis": outputs.get("analysis.json") or outputs["statistics.json"],
+                    f"{check}-violation-count": str(int(execution_metrics(outputs)["violations"]))})
+            run.log_parameters(parameters)
+        config.save_trial(scenario.replace("_", "-"), run.experiment_config["RunName"])
