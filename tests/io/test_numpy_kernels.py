@@ -95,24 +95,17 @@ def test_the_installed_numpy_s_version_is_read_without_importing_it():
     assert numpy_kernels._numpy_version() == np.__version__
 
 
-def test_the_analyzer_command_chooses_before_numpy_loads():
+@pytest.mark.parametrize("entry_point", [
+    "sys.argv = ['analyzer', '--help']\n"
+    "runpy.run_module('byom_monitor.analyzer', run_name='__main__')",  # python -m ...analyzer
+    "from byom_monitor.cli import main\nmain(['--help'])",  # byom-monitor
+])
+def test_the_entry_points_choose_before_numpy_loads(entry_point):
     """The entry point's choice comes first; the package's __init__ files load nothing."""
     probe = ("import sys, runpy\n"
              "import byom_monitor.io.numpy_kernels as kernels\n"
              "kernels.prefer_avx2_on_zen4 = lambda: print('numpy loaded:', 'numpy' in sys.modules)\n"
-             "sys.argv = ['analyzer', '--help']\n"
-             "runpy.run_module('byom_monitor.analyzer', run_name='__main__')\n")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("numpy loaded: False\n")
-
-
-def test_the_command_line_chooses_before_numpy_loads():
-    probe = ("import sys\n"
-             "import byom_monitor.io.numpy_kernels as kernels\n"
-             "kernels.prefer_avx2_on_zen4 = lambda: print('numpy loaded:', 'numpy' in sys.modules)\n"
-             "from byom_monitor.cli import main\n"
-             "main(['--help'])\n")
+             + entry_point + "\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.stdout.startswith("numpy loaded: False\n"), result.stderr
 
