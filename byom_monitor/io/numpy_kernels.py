@@ -26,10 +26,10 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 VARIABLE = "NPY_DISABLE_CPU_FEATURES"
-#: numpy's names for its AVX-512 dispatch targets; 2.4 grouped them (older names warn there).
-_AVX512_TARGETS = {(2, 4): "X86_V4 AVX512_ICL AVX512_SPR",
-                   (0, 0): "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL "
-                           "AVX512_SPR"}
+#: numpy's names for its AVX-512 dispatch targets: grouped since numpy 2.4 (where the older,
+#: separate names raise an ImportWarning), separate before.
+_GROUPED_TARGETS = "X86_V4 AVX512_ICL AVX512_SPR"
+_SEPARATE_TARGETS = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
 #: AMD's family of Zen 3 and Zen 4; of the two, only Zen 4 has AVX-512.
 _ZEN4_FAMILY = 0x19
 
@@ -51,7 +51,7 @@ def is_zen4(cpuinfo: str) -> bool:
 def avx512_targets(numpy_version: str) -> str:
     """The value of ``NPY_DISABLE_CPU_FEATURES`` that turns off the AVX-512 kernels."""
     major, minor = (int(part) for part in numpy_version.split(".")[:2])
-    return next(names for since, names in _AVX512_TARGETS.items() if (major, minor) >= since)
+    return _GROUPED_TARGETS if (major, minor) >= (2, 4) else _SEPARATE_TARGETS
 
 
 def prefer_avx2_on_zen4(environ: MutableMapping[str, str] | None = None,

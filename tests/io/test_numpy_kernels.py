@@ -91,7 +91,7 @@ def test_this_process_before_numpy_loads_is_set(tmp_path, own_environment, monke
     assert own_environment[VARIABLE] == avx512_targets(np.__version__)
 
 
-def test_the_installed_numpy_s_version_is_read_without_importing_it():
+def test_the_installed_numpy_s_version_is_read_from_its_version_file():
     assert numpy_kernels._numpy_version() == np.__version__
 
 
